@@ -1,0 +1,51 @@
+# The two set-up commands are `make run` and `make test`; the rest support them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+LOCALES := ar bn hi ur si ta dv
+
+.PHONY: run test lint format translations compile-translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+compile-translations: $(VENV)/.installed-run
+	$(BIN)/pybabel compile -d translations -D messages --statistics 2>&1 | grep -v '^compiling' || true
+	$(BIN)/pybabel compile -d translations -D guides 2>&1 | grep -v '^compiling' || true
+
+run: $(VENV)/.installed-run compile-translations
+	$(FLASK) db upgrade
+	$(FLASK) accounts setup-link
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.installed-test compile-translations
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Extract interface strings, merge them into every catalog, extract guide content, compile all.
+translations: $(VENV)/.installed-run
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations -D messages
+	$(FLASK) guides extract
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/guides.pot -d translations -D guides
+	$(MAKE) compile-translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Administration: municipalities, people, invitations and reset links."""

@@ -1,0 +1,1 @@
+"""Accounts: signing in and out, setup, invitations, password resets and sessions."""

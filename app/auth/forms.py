@@ -1,0 +1,69 @@
+"""Sign-in, account creation and account settings forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+
+from app.auth.passwords import MAX_LENGTH
+from app.forms import at_most, email_address, locale_field, new_password_fields, required
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[required(), at_most(254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[required(), at_most(MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Sign in"))
+
+
+class NewAccountForm(FlaskForm):
+    """Used by the setup link and by invitations: a person names themselves and a password."""
+
+    email = EmailField(
+        _l("Email address"),
+        validators=[required(), email_address(), at_most(254)],
+        render_kw={"autocomplete": "email"},
+    )
+    name = StringField(
+        _l("Your name"),
+        validators=[required(), at_most(120)],
+        render_kw={"autocomplete": "name"},
+    )
+    locale = locale_field()
+    password, confirm = new_password_fields("email", "name")
+    submit = SubmitField(_l("Create my account"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[required(), at_most(120)])
+    locale = locale_field()
+    submit = SubmitField(_l("Save"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[required(), at_most(MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = new_password_fields()
+    submit = SubmitField(_l("Change password"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = new_password_fields()
+    submit = SubmitField(_l("Set the new password"))
+
+
+class ButtonForm(FlaskForm):
+    """A form that is only a button: it carries the CSRF token."""
+
+    submit = SubmitField(_l("Confirm"))

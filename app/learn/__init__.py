@@ -1,0 +1,1 @@
+"""Reading the guides: guide list, guide, module overview and steps."""

@@ -1,0 +1,1 @@
+"""Site-wide routes: language choice and the health check."""

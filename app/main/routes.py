@@ -1,0 +1,44 @@
+"""Site-wide routes: the language switcher and a health check for load balancers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request
+from flask_login import current_user
+from sqlalchemy import text
+
+from app import access
+from app.extensions import db
+from app.i18n import LANGUAGE_COOKIE, enabled_locales
+from app.urls import safe_next
+
+blueprint = Blueprint("main", __name__)
+ONE_YEAR = 365 * 24 * 3600
+
+
+@blueprint.route("/language", methods=["POST"])
+@access.public
+def choose_language():
+    """Remember an explicit choice in a cookie and, for a signed-in person, in the account."""
+    code = request.form.get("lang", "")
+    response = redirect(safe_next(request.form.get("next")))
+    if code not in enabled_locales():
+        return response
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=ONE_YEAR,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
+    return response
+
+
+@blueprint.route("/healthz")
+@access.public
+def health():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

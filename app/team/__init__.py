@@ -1,0 +1,1 @@
+"""A municipality's team: its members and the invitations its coordinators send."""
