@@ -79,3 +79,9 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def plain_app():
+    """An app for tests that need a request context but no database."""
+    return make_app("sqlite://")

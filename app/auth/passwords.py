@@ -15,8 +15,8 @@ MIN_LENGTH = 15
 MAX_LENGTH = 256
 # zxcvbn scores 0..4; below 3 means guessable within about 10^8 tries.
 MIN_ZXCVBN_SCORE = 3
-# zxcvbn's matching grows quickly with length; the head of a long passphrase says enough.
-ZXCVBN_SAMPLE = 100
+# zxcvbn refuses more than 72 characters; the head of a long passphrase says enough.
+ZXCVBN_SAMPLE = 72
 
 PRODUCT_WORDS = (
     "strong",
@@ -66,6 +66,13 @@ def password_problems(password: str, context: tuple[str, ...] = ()) -> list[str]
     if lowered in _blocklist() or lowered.strip() in _context_words(context):
         return [_l("This password is too common. Choose something others would not guess.")]
     words = list(_context_words(context)) + list(PRODUCT_WORDS)
+    if _is_only_known_words(lowered, words):
+        return [
+            _l(
+                "This password is made of your name, your city or words from this site. "
+                "Add words of your own."
+            )
+        ]
     if zxcvbn(password[:ZXCVBN_SAMPLE], user_inputs=words)["score"] < MIN_ZXCVBN_SCORE:
         return [
             _l(
@@ -74,6 +81,14 @@ def password_problems(password: str, context: tuple[str, ...] = ()) -> list[str]
             )
         ]
     return []
+
+
+def _is_only_known_words(lowered: str, words: list[str]) -> bool:
+    """True when little but known words, digits and punctuation remain (`trincomalee2025!!`)."""
+    rest = lowered
+    for word in sorted(words, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return sum(character.isalpha() for character in rest) < 4
 
 
 def _context_words(context: tuple[str, ...]) -> set[str]:

@@ -54,8 +54,14 @@ class _Reader:
         try:
             return model.model_validate(data)
         except ValidationError as error:
-            for item in error.errors():
+            items = error.errors()
+            failing = {item["loc"] for item in items}
+            for item in items:
                 location = item["loc"]
+                if item["type"] == "too_short" and any(
+                    other[: len(location)] == location and other != location for other in failing
+                ):
+                    continue  # only a consequence of an item that failed: say the cause
                 where = ".".join(str(part) for part in location)
                 message = item["msg"].removeprefix("Value error, ")
                 self.problem(path, line_of(lines, location), f"{where or 'file'}: {message}")
