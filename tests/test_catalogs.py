@@ -20,9 +20,23 @@ def extracted(tmp_path_factory):
     """A fresh extraction of the code's interface strings (not the committed template)."""
     target = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "--no-location",
-         "-F", "babel.cfg", "-k", "_l", "-o", str(target), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "--no-location",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(target),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with target.open("rb") as handle:
         return {message.id for message in read_po(handle) if message.id}
@@ -37,10 +51,11 @@ def catalog(code, domain="messages"):
 def test_catalog_has_every_message_translated(extracted, code):
     po = catalog(code)
     translated = {
-        message.id for message in po
-        if message.id and not message.fuzzy and all(
-            message.string if isinstance(message.string, tuple) else (message.string,)
-        )
+        message.id
+        for message in po
+        if message.id
+        and not message.fuzzy
+        and all(message.string if isinstance(message.string, tuple) else (message.string,))
     }
     missing = sorted(str(m) for m in extracted - translated)
     assert missing == [], f"{code}: {len(missing)} untranslated, e.g. {missing[:3]}"

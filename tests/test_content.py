@@ -4,9 +4,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
 from babel.messages.catalog import Catalog as MessageCatalog
 from babel.messages.mofile import write_mo
+from bs4 import BeautifulSoup
 
 from app.content.loader import ContentError, load_catalog
 from app.content.render import render_markdown

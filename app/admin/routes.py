@@ -23,6 +23,7 @@ from app.auth.forms import ButtonForm
 from app.auth.sessions import end_sessions_of
 from app.extensions import db
 from app.forms import options
+from app.mail import send_invitation, send_link
 from app.models import Invitation, InvitationPurpose, Membership, Municipality, User
 from app.models.base import utcnow
 
@@ -157,7 +158,22 @@ def reset_link(user_id):
     token = services.issue_password_reset(user, created_by=current_user)
     db.session.commit()
     link = url_for("auth.reset_link", token=token, _external=True)
-    return render_template("admin/link_issued.html", user=user, link=link, kind="reset")
+    mailed = send_link(
+        user.email,
+        _("Choose a new password"),
+        _(
+            "Open this link to choose a new password (it works once, for 24 hours): %(link)s",
+            link=link,
+        ),
+    )
+    return render_template(
+        "admin/link_issued.html",
+        user=user,
+        link=link,
+        kind="reset",
+        mailed=mailed,
+        email=user.email,
+    )
 
 
 @blueprint.route("/people/<int:user_id>/unlock", methods=["POST"])
@@ -201,8 +217,13 @@ def invitations():
         )
         db.session.commit()
         link = url_for("auth.invitation_link", token=token, _external=True)
+        mailed = send_invitation(form.email.data, link)
         return render_template(
-            "admin/link_issued.html", link=link, kind="invitation", email=form.email.data
+            "admin/link_issued.html",
+            link=link,
+            kind="invitation",
+            email=form.email.data,
+            mailed=mailed,
         )
     pending = db.session.execute(
         select(Invitation)

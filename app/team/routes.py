@@ -11,6 +11,7 @@ from app import access
 from app.admin.forms import MUNICIPAL_ROLE_LABELS
 from app.auth import services
 from app.extensions import db
+from app.mail import send_invitation
 from app.models import Invitation, InvitationPurpose, Membership, Municipality
 from app.models.base import utcnow
 from app.team.forms import TeamInvitationForm
@@ -37,6 +38,7 @@ def team(municipality_id):
     may_invite = _may_invite(current_user, municipality_id)
     form = TeamInvitationForm()
     link = None
+    mailed = False
     if may_invite and form.validate_on_submit():
         token = services.create_invitation(
             created_by=current_user,
@@ -46,6 +48,7 @@ def team(municipality_id):
         )
         db.session.commit()
         link = url_for("auth.invitation_link", token=token, _external=True)
+        mailed = send_invitation(form.email.data, link)
     elif form.is_submitted() and not may_invite:
         abort(404)
     members = db.session.execute(
@@ -73,4 +76,5 @@ def team(municipality_id):
         form=form if may_invite else None,
         link=link,
         role_labels=MUNICIPAL_ROLE_LABELS,
+        mailed=mailed,
     )
