@@ -139,10 +139,13 @@ def test_untranslated_blocks_fall_back_to_english_one_by_one(tmp_path):
     with (folder / "guides.mo").open("wb") as handle:
         write_mo(handle, catalog)
     translations = ContentTranslations(tmp_path)
-    html = render_markdown(markdown, lambda text: translations.gettext("ar", text))
-    assert "<p>First paragraph.</p>" in html
-    assert "<p>الفقرة <strong>الثانية</strong>.</p>" in html
-    assert "<li>عنصر</li>" in html and "<li>another item</li>" in html
+    html = render_markdown(markdown, lambda text: translations.gettext("ar", text), "en")
+    page = BeautifulSoup(html, "html.parser")
+    first, second = page.find_all("p")
+    assert (first.get_text(), first.get("lang")) == ("First paragraph.", "en")
+    assert (str(second.strong), second.get("lang")) == ("<strong>الثانية</strong>", None)
+    items = [(li.get_text(), li.get("lang")) for li in page.find_all("li")]
+    assert items == [("عنصر", None), ("another item", "en")]
 
 
 def test_a_changed_english_block_is_untranslated_not_stale(tmp_path):
@@ -154,7 +157,7 @@ def test_a_changed_english_block_is_untranslated_not_stale(tmp_path):
         write_mo(handle, catalog)
     translations = ContentTranslations(tmp_path)
     html = render_markdown("The new sentence.", lambda t: translations.gettext("bn", t))
-    assert html.strip() == "<p>The new sentence.</p>"
+    assert BeautifulSoup(html, "html.parser").p.get_text() == "The new sentence."
 
 
 def test_extraction_covers_blocks_titles_quiz_and_worksheet_labels(guides):
@@ -178,3 +181,22 @@ def test_extract_command_writes_the_template(app, runner, tmp_path):
     result = runner.invoke(args=["guides", "extract"])
     assert result.exit_code == 0
     assert 'msgid "Hello **world**."' in (tmp_path / "guides.pot").read_text()
+
+
+def test_content_left_in_english_is_marked_in_another_language(client):
+    from tests.helpers import soup
+
+    page = soup(client.get("/guides/demo/intro/first", headers={"Accept-Language": "ur"}))
+    assert page.html["dir"] == "rtl"
+    heading = page.find("h1")
+    assert (heading["lang"], heading["dir"]) == ("en", "auto")
+    paragraph = page.select_one(".prose p")
+    assert (paragraph["lang"], paragraph["dir"]) == ("en", "auto")
+    assert page.select_one(".prose li")["lang"] == "en"
+
+
+def test_english_pages_carry_no_fallback_marks(client):
+    from tests.helpers import soup
+
+    page = soup(client.get("/guides/demo/intro/first"))
+    assert not page.select(".prose [lang]") and not page.find("h1").get("lang")

@@ -26,7 +26,7 @@ def init_app(app) -> None:
     app.extensions["guide_translations"] = ContentTranslations(
         app.config["BABEL_TRANSLATION_DIRECTORIES"]
     )
-    app.jinja_env.globals.update(tr=translate, render_step=render_step)
+    app.jinja_env.globals.update(tr=translate, render_step=render_step, text_attrs=text_attrs)
 
 
 def _report_invalid(error: ContentError) -> str:
@@ -45,6 +45,18 @@ def translate(text: str) -> str:
     return current_app.extensions["guide_translations"].gettext(select_locale(), text)
 
 
+def text_attrs(text: str) -> Markup:
+    """Attributes for an element showing a content string: its direction follows its own
+    text, and a string still in English says so (lang="en") inside another language's page."""
+    from app.i18n import select_locale
+
+    locale = select_locale()
+    translated = current_app.extensions["guide_translations"].gettext(locale, text)
+    if locale != "en" and translated == text:
+        return Markup(' dir="auto" lang="en"')
+    return Markup(' dir="auto"')
+
+
 def render_step(step: Step) -> Markup:
     from app.i18n import select_locale
 
@@ -53,6 +65,10 @@ def render_step(step: Step) -> Markup:
     key = (step.key, locale)
     if key not in cache:
         translations = current_app.extensions["guide_translations"]
-        html = render_markdown(step.body, lambda text: translations.gettext(locale, text))
+        html = render_markdown(
+            step.body,
+            lambda text: translations.gettext(locale, text),
+            fallback_lang=None if locale == "en" else "en",
+        )
         cache[key] = Markup(html)  # noqa: S704 - sanitised by nh3 in render_markdown
     return cache[key]
