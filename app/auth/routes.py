@@ -47,8 +47,15 @@ def _account_key() -> str:
     return "account:" + throttle.throttle_key(request.form.get("email", ""))
 
 
+# Pre-sign-in session keys that survive the new session; each is re-validated by its owner
+# (steps read anonymously are matched against the catalog when merged into the account).
+KEPT_AT_SIGN_IN = ("seen_steps",)
+
+
 def _start_session(user: User) -> None:
+    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
     session.regenerate()
+    session.update(kept)
     login_user(user)
     current_app.logger.info("sign-in ok user=%s", user.id)
 

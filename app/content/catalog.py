@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.content.schema import Quiz, WorksheetFile
+from app.content.schema import Glossary, Quiz, Readiness, WorksheetFile
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,8 @@ class WorksheetSection:
 class Catalog:
     guides: tuple[Guide, ...]
     worksheets: tuple[WorksheetSection, ...]
+    readiness: Readiness | None = None
+    glossary: Glossary | None = None
     # Rendered step HTML per (step key, locale); filled lazily, never invalidated because
     # the content does not change while the process runs.
     rendered: dict = field(default_factory=dict, compare=False, repr=False)
@@ -87,6 +89,12 @@ class Catalog:
 
     def worksheet(self, slug: str) -> WorksheetSection | None:
         return next((section for section in self.worksheets if section.slug == slug), None)
+
+    def module(self, key: str) -> Module | None:
+        """A module by its key, `guide/module`."""
+        guide_slug, _, module_slug = key.partition("/")
+        guide = self.guide(guide_slug)
+        return guide.module(module_slug) if guide else None
 
     def modules(self):
         for guide in self.guides:

@@ -8,10 +8,20 @@ from markdown_it import MarkdownIt
 from pydantic import BaseModel, ValidationError
 
 from app.content.catalog import Catalog, Guide, Module, Step, WorksheetSection
-from app.content.schema import GuideFile, ModuleFile, Quiz, StepFront, WorksheetFile
+from app.content.schema import (
+    Glossary,
+    GuideFile,
+    ModuleFile,
+    Quiz,
+    Readiness,
+    StepFront,
+    WorksheetFile,
+)
 from app.content.yamlsource import SourceError, line_of, load_yaml, split_front_matter
 
 WORKSHEETS_DIR = "worksheets"
+READINESS_FILE = "readiness.yaml"
+GLOSSARY_FILE = "glossary.yaml"
 # Used only to find raw HTML, which the content must not contain (rendering disables it).
 _html_finder = MarkdownIt("commonmark")
 
@@ -82,9 +92,31 @@ def load_catalog(root: str | Path) -> Catalog:
             guides.append(guide)
     if not guides and not reader.problems:
         reader.problem(root, 1, "no guide found (a guide is a folder with guide.yaml)")
+    module_keys = {f"{guide.slug}/{module.slug}" for guide in guides for module in guide.modules}
+    readiness = _load_optional(reader, root / READINESS_FILE, Readiness, module_keys)
+    glossary = _load_optional(reader, root / GLOSSARY_FILE, Glossary, module_keys)
     if reader.problems:
         raise ContentError(reader.problems)
-    return Catalog(guides=tuple(guides), worksheets=tuple(worksheets))
+    return Catalog(
+        guides=tuple(guides), worksheets=tuple(worksheets), readiness=readiness, glossary=glossary
+    )
+
+
+def _load_optional(reader: _Reader, path: Path, model, module_keys: set[str]):
+    """readiness.yaml and glossary.yaml: optional, and every module they name must exist."""
+    if not path.is_file():
+        return None
+    spec = reader.parse(path, model)
+    if spec is None:
+        return None
+    _, lines = load_yaml(path.read_text(encoding="utf-8"))
+    key = "themes" if model is Readiness else "terms"
+    for index, item in enumerate(getattr(spec, key)):
+        for position, module_key in enumerate(item.modules):
+            if module_key not in module_keys:
+                line = line_of(lines, (key, index, "modules", position))
+                reader.problem(path, line, f"{key}.{index}.modules: no module '{module_key}'")
+    return spec
 
 
 def _load_worksheets(reader: _Reader, folder: Path) -> list[WorksheetSection]:

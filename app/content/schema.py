@@ -145,3 +145,62 @@ class WorksheetFile(Strict):
         if len(set(ids)) != len(ids):
             raise ValueError("field ids repeat within the section")
         return self
+
+
+ModuleKey = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$")
+]
+
+
+class ReadinessTheme(Strict):
+    id: Slug
+    title: Text
+    modules: tuple[ModuleKey, ...] = Field(min_length=1)
+
+
+class ReadinessStatement(Strict):
+    id: Slug
+    theme: Slug
+    text: Text
+
+
+class Readiness(Strict):
+    """The city's self-assessment: statements rated 1 to 5, grouped into themes that point
+    at the modules to take when the theme scores low."""
+
+    title: Text
+    intro: Text
+    scale_labels: tuple[Text, Text, Text, Text, Text]
+    themes: tuple[ReadinessTheme, ...] = Field(min_length=1)
+    statements: tuple[ReadinessStatement, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references_hold(self):
+        theme_ids = [theme.id for theme in self.themes]
+        if len(set(theme_ids)) != len(theme_ids):
+            raise ValueError("theme ids repeat")
+        statement_ids = [statement.id for statement in self.statements]
+        if len(set(statement_ids)) != len(statement_ids):
+            raise ValueError("statement ids repeat")
+        unknown = {s.theme for s in self.statements} - set(theme_ids)
+        if unknown:
+            raise ValueError(f"statements name unknown themes: {', '.join(sorted(unknown))}")
+        return self
+
+
+class GlossaryTerm(Strict):
+    id: Slug
+    term: Text
+    definition: Text
+    modules: tuple[ModuleKey, ...] = ()
+
+
+class Glossary(Strict):
+    terms: tuple[GlossaryTerm, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_terms(self):
+        ids = [term.id for term in self.terms]
+        if len(set(ids)) != len(ids):
+            raise ValueError("term ids repeat")
+        return self

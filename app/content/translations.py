@@ -50,6 +50,7 @@ def content_messages(catalog: Catalog) -> MessageCatalog:
                     add(text, section.source)
                 for choice in item.options or ():
                     add(choice.label, section.source)
+    _add_readiness_and_glossary(catalog, add)
     for guide in catalog.guides:
         for text in (guide.title, guide.summary, guide.audience):
             add(text, guide.source)
@@ -69,6 +70,22 @@ def content_messages(catalog: Catalog) -> MessageCatalog:
                     add(option.text, quiz_source)
                     add(option.feedback, quiz_source)
     return messages
+
+
+def _add_readiness_and_glossary(catalog: Catalog, add) -> None:
+    if catalog.readiness is not None:
+        readiness = catalog.readiness
+        source = "guides/readiness.yaml"
+        for text in (readiness.title, readiness.intro, *readiness.scale_labels):
+            add(text, source)
+        for theme in readiness.themes:
+            add(theme.title, source)
+        for statement in readiness.statements:
+            add(statement.text, source)
+    if catalog.glossary is not None:
+        for term in catalog.glossary.terms:
+            add(term.term, "guides/glossary.yaml")
+            add(term.definition, "guides/glossary.yaml")
 
 
 def translated_share(catalog: Catalog, po_path: Path) -> tuple[int, int]:

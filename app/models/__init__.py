@@ -10,17 +10,29 @@ from app.models.accounts import (
     SiteRole,
     User,
 )
+from app.models.learning import (
+    ModuleProgress,
+    QuizAttempt,
+    ReadinessAssessment,
+    ReflectionNote,
+    StepProgress,
+)
 from app.models.sessions import LoginThrottle, UserSession
 
 __all__ = [
     "Invitation",
     "InvitationPurpose",
     "LoginThrottle",
+    "ModuleProgress",
     "Membership",
     "MunicipalRole",
     "Municipality",
     "PasswordReset",
+    "QuizAttempt",
+    "ReadinessAssessment",
+    "ReflectionNote",
     "SiteRole",
+    "StepProgress",
     "User",
     "UserSession",
 ]
