@@ -26,3 +26,9 @@ def test_guide_module_and_step_pages_render_with_navigation(client):
 def test_unknown_guide_module_or_step_is_404(client):
     for url in ("/guides/nope", "/guides/demo/nope", "/guides/demo/intro/nope"):
         assert client.get(url).status_code == 404
+
+
+def test_glossary_lists_terms_with_links_to_modules(client):
+    page = soup(client.get("/glossary"))
+    assert page.find("dt", id="prevention").get_text(strip=True) == "Prevention"
+    assert page.select_one("dd a")["href"] == "/guides/demo/intro"

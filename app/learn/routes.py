@@ -41,6 +41,14 @@ def home():
     return render_template("learn/home.html", guides=catalog().guides, resume=resume)
 
 
+@blueprint.route("/glossary")
+@access.public
+def glossary():
+    terms = catalog().glossary.terms if catalog().glossary else ()
+    linked = {term.id: [catalog().module(key) for key in term.modules] for term in terms}
+    return render_template("learn/glossary.html", terms=terms, linked=linked)
+
+
 @blueprint.route("/guides/<guide_slug>")
 @access.public
 def guide(guide_slug):
