@@ -37,8 +37,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from app import content, i18n
     from app.auth.sessions import DatabaseSessionInterface
+    from app.sqlite import configure_sqlite
 
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
     migrate.init_app(
         app, db, directory=str(settings.PROJECT_ROOT / "migrations"), render_as_batch=True
     )
@@ -57,9 +60,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.cli import register_cli
     from app.learn.routes import blueprint as learn
     from app.main.routes import blueprint as main
+    from app.strategy.routes import blueprint as strategy
     from app.team.routes import blueprint as team
 
-    for blueprint in (main, auth, learn, team, admin):
+    for blueprint in (main, auth, learn, team, strategy, admin):
         app.register_blueprint(blueprint)
     register_cli(app)
 

@@ -104,7 +104,7 @@ def test_worksheet_field_settings_must_fit_the_type(guides):
 
 
 def test_guides_check_exits_non_zero_with_file_line_messages(guides, runner):
-    edit(guides / "demo/intro/quiz.yaml", "pass_mark: 50", "pass_mark: 500")
+    edit(guides / "demo/intro/quiz.yaml", "pass_mark: 60", "pass_mark: 500")
     result = runner.invoke(args=["guides", "check", str(guides)])
     assert result.exit_code == 1
     assert "guides/demo/intro/quiz.yaml:1: pass_mark:" in result.output
@@ -112,7 +112,7 @@ def test_guides_check_exits_non_zero_with_file_line_messages(guides, runner):
 
 
 def test_app_refuses_to_start_on_invalid_content_without_a_traceback(guides, tmp_path, capsys):
-    edit(guides / "demo/intro/quiz.yaml", "pass_mark: 50", "pass_mark: 500")
+    edit(guides / "demo/intro/quiz.yaml", "pass_mark: 60", "pass_mark: 500")
     with pytest.raises(SystemExit) as stopped:
         make_app(f"sqlite:///{tmp_path / 'x.sqlite'}", GUIDES_DIR=str(guides))
     assert stopped.value.code == 1

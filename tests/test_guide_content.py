@@ -41,8 +41,14 @@ def test_quiz_minimums(module):
 def test_every_worksheet_section_the_strategy_needs_exists():
     slugs = {section.slug for section in GUIDES.worksheets}
     assert {
-        "context-and-mandate", "risks-and-needs", "stakeholder-map", "coordination",
-        "inclusion-plan", "communications", "action-plan", "monitoring-and-evaluation",
+        "context-and-mandate",
+        "risks-and-needs",
+        "stakeholder-map",
+        "coordination",
+        "inclusion-plan",
+        "communications",
+        "action-plan",
+        "monitoring-and-evaluation",
         "continuity",
     } <= slugs
     action_plan = GUIDES.worksheet("action-plan").spec
@@ -61,5 +67,10 @@ def test_readiness_assessment_and_glossary():
     assert 12 <= len(readiness.statements) <= 20
     assert all(theme.modules for theme in readiness.themes)
     terms = {term.id for term in GUIDES.glossary.terms}
-    assert {"prevention", "polarisation", "whole-of-society-approach",
-            "national-local-cooperation", "multi-stakeholder-coordination"} <= terms
+    assert {
+        "prevention",
+        "polarisation",
+        "whole-of-society-approach",
+        "national-local-cooperation",
+        "multi-stakeholder-coordination",
+    } <= terms

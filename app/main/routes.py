@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 
 from app import access
@@ -35,6 +36,13 @@ def choose_language():
         secure=request.is_secure,
     )
     return response
+
+
+@blueprint.route("/csrf-token")
+@access.signed_in
+def fresh_csrf_token():
+    """A token for the current session, for a page whose session expired and was renewed."""
+    return {"token": generate_csrf()}
 
 
 @blueprint.route("/healthz")

@@ -18,8 +18,22 @@ from app.models.learning import (
     StepProgress,
 )
 from app.models.sessions import LoginThrottle, UserSession
+from app.models.strategy import (
+    AuditEvent,
+    Strategy,
+    StrategyStatus,
+    Worksheet,
+    WorksheetDraft,
+    WorksheetRevision,
+)
 
 __all__ = [
+    "AuditEvent",
+    "Strategy",
+    "StrategyStatus",
+    "Worksheet",
+    "WorksheetDraft",
+    "WorksheetRevision",
     "Invitation",
     "InvitationPurpose",
     "LoginThrottle",

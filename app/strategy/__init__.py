@@ -1,0 +1,1 @@
+"""The municipal strategy workspace: worksheets drafted together without lost edits."""

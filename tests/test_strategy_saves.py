@@ -1,0 +1,146 @@
+"""No edit is ever lost: optimistic locking, field-level merge, idempotent retries."""
+
+import threading
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditEvent, Worksheet, WorksheetDraft, WorksheetRevision
+from app.strategy import service
+from app.strategy.merge import three_way
+from tests.helpers import make_municipality, make_user
+
+
+def section(app, municipality_id):
+    with app.app_context():
+        worksheet = service.worksheet_of(service.strategy_of(municipality_id), "context")
+        db.session.commit()
+        return worksheet.id
+
+
+def save(app, worksheet_id, base_version, data, author_id, save_id=None):
+    with app.app_context():
+        worksheet = db.session.get(Worksheet, worksheet_id)
+        result = service.save_section(worksheet, base_version, data, author_id, save_id)
+        db.session.commit()
+        return result
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_merge_keeps_changes_to_different_fields_and_flags_the_same_field():
+    base = {"a": "1", "b": "2", "c": "3"}
+    merged, conflicts = three_way(
+        base, {"a": "mine", "b": "2", "c": "x"}, {"a": "1", "b": "theirs", "c": "y"}
+    )
+    assert merged["a"] == "mine" and merged["b"] == "theirs"
+    assert conflicts == ["c"]
+
+
+def test_twenty_threads_saving_from_the_same_version_give_one_success(app):
+    city = make_municipality(app)
+    editors = [make_user(app, f"editor{n}@example.org") for n in range(20)]
+    worksheet_id = section(app, city)
+    results, barrier = [], threading.Barrier(20)
+
+    def editor(number):
+        barrier.wait()
+        text = f"text from editor {number}"
+        results.append(save(app, worksheet_id, 0, {"notes": text}, editors[number]))
+
+    threads = [threading.Thread(target=editor, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    saved = [r for r in results if isinstance(r, service.Saved)]
+    conflicts = [r for r in results if isinstance(r, service.Conflict)]
+    print(
+        f"\nT-CONC-1: 20 saves from version 0: {len(saved)} success, {len(conflicts)} conflicts,"
+        f" revisions {count(app, WorksheetRevision)}, audit rows {count(app, AuditEvent)}"
+    )
+    assert (len(saved), len(conflicts)) == (1, 19)
+    assert count(app, WorksheetRevision) == 1 and count(app, AuditEvent) == 1
+    assert all(c.fields == ["notes"] for c in conflicts)
+    assert count(app, WorksheetDraft) == 19  # every losing text is kept on the server
+
+
+def test_stale_save_of_another_field_merges_without_asking(app):
+    city = make_municipality(app)
+    author = make_user(app)
+    worksheet_id = section(app, city)
+    save(app, worksheet_id, 0, {"notes": "first"}, author)
+    result = save(app, worksheet_id, 0, {"summary": "a summary"}, author)
+    assert isinstance(result, service.Saved) and result.version == 2
+    with app.app_context():
+        data = db.session.get(Worksheet, worksheet_id).data
+    assert (data["notes"], data["summary"]) == ("first", "a summary")
+
+
+def test_conflict_returns_both_texts_and_keeps_mine_as_a_draft(app):
+    city = make_municipality(app)
+    alice = make_user(app, "alice@example.org")
+    bilal = make_user(app, "bilal@example.org")
+    worksheet_id = section(app, city)
+    save(app, worksheet_id, 0, {"notes": "Alice's text"}, alice)
+    result = save(app, worksheet_id, 0, {"notes": "Bilal's text", "summary": "short"}, bilal)
+    assert isinstance(result, service.Conflict)
+    assert result.fields == ["notes"]
+    assert (result.mine["notes"], result.theirs["notes"]) == ("Bilal's text", "Alice's text")
+    assert result.merged["summary"] == "short"
+    with app.app_context():
+        draft = db.session.execute(select(WorksheetDraft)).scalar_one()
+        assert draft.data["notes"] == "Bilal's text" and draft.user_id == bilal
+
+
+def test_a_retried_save_never_conflicts_with_itself(app):
+    city = make_municipality(app)
+    author = make_user(app)
+    worksheet_id = section(app, city)
+    first = save(app, worksheet_id, 0, {"notes": "once"}, author, save_id="save-1")
+    again = save(app, worksheet_id, 0, {"notes": "once"}, author, save_id="save-1")
+    assert isinstance(again, service.Saved) and again.version == first.version == 1
+    assert count(app, WorksheetRevision) == 1
+
+
+def test_restore_makes_an_earlier_revision_the_newest(app):
+    city = make_municipality(app)
+    author = make_user(app)
+    worksheet_id = section(app, city)
+    save(app, worksheet_id, 0, {"notes": "version one"}, author)
+    save(app, worksheet_id, 1, {"notes": "version two"}, author)
+    with app.app_context():
+        worksheet = db.session.get(Worksheet, worksheet_id)
+        result = service.restore(worksheet, 1, author)
+        db.session.commit()
+        assert result.version == 3 and worksheet.data["notes"] == "version one"
+        newest = service.revisions(worksheet)[0]
+        assert (newest.version, newest.restored_from) == (3, 1)
+
+
+def test_values_are_normalised_against_the_definition(app):
+    city = make_municipality(app)
+    author = make_user(app)
+    worksheet_id = section(app, city)
+    save(
+        app,
+        worksheet_id,
+        0,
+        {
+            "notes": "  padded\r\nlines  ",
+            "trust": "9",
+            "levels": ["secondary", "primary"],
+            "actions": [{"action": "Meet", "status": "planned"}, {"action": "", "status": ""}],
+            "unknown": "dropped",
+        },
+        author,
+    )
+    with app.app_context():
+        data = db.session.get(Worksheet, worksheet_id).data
+    assert data["notes"] == "padded\nlines" and data["trust"] is None
+    assert data["levels"] == ["primary", "secondary"]
+    assert data["actions"] == [{"action": "Meet", "status": "planned"}]
+    assert "unknown" not in data
