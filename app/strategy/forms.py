@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     FieldList,
     Form,
@@ -97,3 +98,15 @@ class StatusForm(FlaskForm):
         choices=options((status.value, label) for status, label in STATUS_LABELS.items()),
     )
     submit = SubmitField(_l("Change the status"))
+
+
+class ImportForm(FlaskForm):
+    backup = FileField(
+        _l("Strategy export (JSON)"),
+        validators=[FileRequired(message=_l("Choose the file to import."))],
+        description=_l(
+            "A file exported from this application. Every section in it becomes a "
+            "new version; earlier versions stay in the history."
+        ),
+    )
+    submit = SubmitField(_l("Import"))

@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import access
 from app.content import catalog
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Municipality, MunicipalRole, StrategyStatus
 from app.models.base import utcnow
-from app.strategy import service
-from app.strategy.forms import STATUS_LABELS, ResolveForm, StatusForm, section_form, submitted_data
+from app.strategy import export, importing, service
+from app.strategy.forms import (
+    STATUS_LABELS,
+    ImportForm,
+    ResolveForm,
+    StatusForm,
+    section_form,
+    submitted_data,
+)
 from app.strategy.merge import three_way
 from app.strategy.values import completion, normalise_section
 
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 blueprint = Blueprint("strategy", __name__, url_prefix="/cities/<int:municipality_id>/strategy")
 EDITING_ROLES = {MunicipalRole.EDITOR, MunicipalRole.COORDINATOR}
 
@@ -324,3 +343,60 @@ def autosave(municipality_id, section_slug):
         next_save_id=secrets.token_hex(16),
         message=_("Saved at %(time)s.", time=format_time(utcnow(), "short")),
     )
+
+
+def _download(content: bytes, mimetype: str, municipality, extension: str):
+    name = f"{municipality.name} - {_('prevention strategy')}.{extension}"
+    response = send_file(
+        io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.route("/preview")
+@access.signed_in
+def preview(municipality_id):
+    workspace = Workspace(municipality_id)
+    return export.render_document(workspace.municipality, workspace.strategy)
+
+
+@blueprint.route("/export.<any(pdf, docx, json):kind>")
+@access.signed_in
+@limiter.limit("10 per minute", key_func=lambda: f"export:{current_user.id}")
+def download(municipality_id, kind):
+    workspace = Workspace(municipality_id)
+    municipality, strategy = workspace.municipality, workspace.strategy
+    service.record(municipality.id, current_user.id, "exported", None, {"format": kind})
+    db.session.commit()
+    if kind == "pdf":
+        return _download(
+            export.pdf_bytes(municipality, strategy), "application/pdf", municipality, "pdf"
+        )
+    if kind == "docx":
+        return _download(
+            export.docx_bytes(municipality, strategy), DOCX_MIMETYPE, municipality, "docx"
+        )
+    return _download(
+        export.json_bytes(municipality, strategy), "application/json", municipality, "json"
+    )
+
+
+@blueprint.route("/import", methods=["GET", "POST"])
+@access.signed_in
+def import_backup(municipality_id):
+    workspace = Workspace(municipality_id)
+    if not workspace.is_coordinator:
+        abort(404)
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            sections = importing.parse(form.backup.data.read(importing.MAX_IMPORT_BYTES + 1))
+        except importing.ImportRefused as refusal:
+            form.backup.errors.append(str(refusal))
+        else:
+            count = importing.apply(workspace.strategy, sections, current_user.id)
+            db.session.commit()
+            flash(_("Imported %(count)s sections, each as a new version.", count=count), "success")
+            return redirect(url_for("strategy.overview", municipality_id=municipality_id))
+    return render_template("strategy/import.html", workspace=workspace, form=form)
