@@ -65,7 +65,9 @@ def test_catalog_has_every_message_translated(extracted, code):
 @pytest.mark.parametrize("domain", ["messages", "guides"])
 def test_catalog_compiles_and_says_it_is_a_machine_draft(code, domain, tmp_path):
     po = catalog(code, domain)
-    assert not list(po.check()), list(po.check())[:3]
+    # Guide content is never %-formatted, and says so; Babel still guesses "42% in" is a format.
+    problems = [(m.id, e) for m, e in po.check() if "no-python-format" not in m.flags]
+    assert problems == [], problems[:3]
     with (tmp_path / "out.mo").open("wb") as handle:
         write_mo(handle, po)
     # Kept in the header comment, which `pybabel update` preserves (it rewrites headers).

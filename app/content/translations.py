@@ -38,7 +38,10 @@ def content_messages(catalog: Catalog) -> MessageCatalog:
 
     def add(text: str, source: str, line: int | None = None) -> None:
         if text and text.strip():
-            messages.add(text, locations=[(source, line)])
+            message = messages.add(text, locations=[(source, line)])
+            # Content is never %-formatted: "42% in 2026" is text, not a placeholder.
+            message.flags.discard("python-format")
+            message.flags.add("no-python-format")
 
     for section in catalog.worksheets:
         spec = section.spec
