@@ -58,12 +58,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import blueprint as admin
     from app.auth.routes import blueprint as auth
     from app.cli import register_cli
+    from app.cohorts.routes import blueprint as cohorts
     from app.learn.routes import blueprint as learn
     from app.main.routes import blueprint as main
     from app.strategy.routes import blueprint as strategy
     from app.team.routes import blueprint as team
 
-    for blueprint in (main, auth, learn, team, strategy, admin):
+    for blueprint in (main, auth, learn, team, strategy, cohorts, admin):
         app.register_blueprint(blueprint)
     register_cli(app)
 

@@ -30,6 +30,9 @@ def _rule(check: AccessCheck, needs_account: bool):
 public = _rule(lambda user: True, needs_account=False)
 signed_in = _rule(lambda user: True, needs_account=True)
 admin_only = _rule(lambda user: user.site_role == SiteRole.ADMIN, needs_account=True)
+trainers_only = _rule(
+    lambda user: user.site_role in (SiteRole.ADMIN, SiteRole.TRAINER), needs_account=True
+)
 
 
 def enforce_access():

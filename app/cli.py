@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from app.auth import services
 from app.auth.sessions import purge_expired_sessions
 from app.content.cli import guides_cli
+from app.demo import demo_cli
 from app.extensions import db
 
 accounts_cli = AppGroup("accounts", help="Accounts and sessions.")
@@ -42,3 +43,4 @@ def purge_sessions() -> None:
 def register_cli(app) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(guides_cli)
+    app.cli.add_command(demo_cli)

@@ -10,7 +10,16 @@ SAMPLE_VALUES = {
     "module_slug": "intro",
     "step_slug": "first",
     "token": "x" * 43,
+    "section_slug": "context",
+    "code": "ABCDEFGH",
 }
+
+
+def _sample(rule, name):
+    converter = rule._converters.get(name)
+    if converter is not None and hasattr(converter, "items"):  # any(...): a listed value
+        return sorted(converter.items)[0]
+    return SAMPLE_VALUES.get(name, 1)
 
 
 def concrete_rules(app):
@@ -18,7 +27,7 @@ def concrete_rules(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        values = {name: SAMPLE_VALUES.get(name, 1) for name in rule.arguments}
+        values = {name: _sample(rule, name) for name in rule.arguments}
         url = rule.build(values, append_unknown=False)[1]
         yield rule.endpoint, url, rule.methods - {"HEAD", "OPTIONS"}
 

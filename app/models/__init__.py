@@ -10,6 +10,13 @@ from app.models.accounts import (
     SiteRole,
     User,
 )
+from app.models.cohorts import (
+    Cohort,
+    CohortMember,
+    CohortModule,
+    CohortShare,
+    CohortTrainer,
+)
 from app.models.learning import (
     ModuleProgress,
     QuizAttempt,
@@ -28,6 +35,11 @@ from app.models.strategy import (
 )
 
 __all__ = [
+    "Cohort",
+    "CohortMember",
+    "CohortModule",
+    "CohortShare",
+    "CohortTrainer",
     "AuditEvent",
     "Strategy",
     "StrategyStatus",

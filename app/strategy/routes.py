@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import access
+from app.cohorts import service as cohort_service
 from app.content import catalog
 from app.extensions import db, limiter
 from app.models import Municipality, MunicipalRole, StrategyStatus
@@ -76,8 +77,14 @@ def overview(municipality_id):
         filled, total = completion(section.spec, sheet.data if sheet else {})
         sections.append((section, filled, total, sheet))
     db.session.commit()
+    cohorts = cohort_service.cohorts_of_municipality(municipality_id)
+    shared_with = {
+        c.id for c in cohorts if municipality_id in cohort_service.shared_municipalities(c.id)
+    }
     return render_template(
         "strategy/overview.html",
+        cohorts=cohorts,
+        shared_with=shared_with,
         workspace=workspace,
         sections=sections,
         status_form=StatusForm(status=workspace.strategy.status),
@@ -345,13 +352,18 @@ def autosave(municipality_id, section_slug):
     )
 
 
-def _download(content: bytes, mimetype: str, municipality, extension: str):
-    name = f"{municipality.name} - {_('prevention strategy')}.{extension}"
+def attachment(content: bytes, mimetype: str, name: str):
+    """A download with a server-chosen name (RFC 6266 encoding for any script) and no cache."""
     response = send_file(
         io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _download(content: bytes, mimetype: str, municipality, extension: str):
+    name = f"{municipality.name} - {_('prevention strategy')}.{extension}"
+    return attachment(content, mimetype, name)
 
 
 @blueprint.route("/preview")
@@ -400,3 +412,28 @@ def import_backup(municipality_id):
             flash(_("Imported %(count)s sections, each as a new version.", count=count), "success")
             return redirect(url_for("strategy.overview", municipality_id=municipality_id))
     return render_template("strategy/import.html", workspace=workspace, form=form)
+
+
+@blueprint.route("/share", methods=["POST"])
+@access.signed_in
+def share(municipality_id):
+    """A coordinator lets (or stops letting) a cohort's trainers read the workspace."""
+    workspace = Workspace(municipality_id)
+    if not workspace.is_coordinator:
+        abort(403)
+    cohort_id = request.form.get("cohort", type=int)
+    allowed = {cohort.id for cohort in cohort_service.cohorts_of_municipality(municipality_id)}
+    if cohort_id not in allowed:
+        abort(404)
+    shared = request.form.get("shared") == "y"
+    cohort_service.share(cohort_id, municipality_id, current_user.id, shared)
+    service.record(
+        municipality_id,
+        current_user.id,
+        "shared" if shared else "unshared",
+        None,
+        {"cohort": cohort_id},
+    )
+    db.session.commit()
+    flash(_("Sharing was updated."), "success")
+    return redirect(url_for("strategy.overview", municipality_id=municipality_id))

@@ -1,0 +1,1 @@
+"""Trainer cohorts: invitations, a progress dashboard for people and cities, exports."""

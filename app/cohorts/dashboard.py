@@ -1,0 +1,194 @@
+"""The cohort dashboard's figures, from a fixed number of queries whatever the cohort's size."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from app.content import Module, catalog
+from app.extensions import db
+from app.learn.progress import module_state
+from app.models import (
+    Cohort,
+    CohortMember,
+    ModuleProgress,
+    Municipality,
+    QuizAttempt,
+    StepProgress,
+    Strategy,
+    User,
+    Worksheet,
+)
+from app.strategy.values import completion
+
+
+@dataclass
+class Participant:
+    user: User
+    municipality: Municipality | None
+    cells: dict[str, ModuleProgress | None]
+    completed: int = 0
+    last_activity: datetime | None = None
+
+    def state(self, module_key: str) -> str:
+        return module_state(self.cells.get(module_key))
+
+
+@dataclass
+class CityRollup:
+    municipality: Municipality | None
+    members: int = 0
+    completion_sum: float = 0.0
+    sections_started: int = 0
+    sections_complete: int = 0
+    status: str | None = None
+
+    @property
+    def average_completion(self) -> float:
+        return self.completion_sum / self.members if self.members else 0.0
+
+
+@dataclass
+class ModuleRollup:
+    module: Module
+    completed: int = 0
+    scores: list[int] = field(default_factory=list)
+    wrong: Counter = field(default_factory=Counter)
+    answered: Counter = field(default_factory=Counter)
+
+    @property
+    def average_score(self) -> float | None:
+        return sum(self.scores) / len(self.scores) if self.scores else None
+
+    def most_missed(self, limit: int = 3):
+        """(question, share answered wrong) for the questions most often got wrong."""
+        questions = {question.id: question for question in self.module.quiz.questions}
+        ranked = sorted(self.wrong.items(), key=lambda item: (-item[1], item[0]))
+        return [
+            (questions[qid], count / self.answered[qid])
+            for qid, count in ranked[:limit]
+            if qid in questions and count
+        ]
+
+
+@dataclass
+class Dashboard:
+    cohort: Cohort
+    modules: list[Module]
+    participants: list[Participant]
+    cities: list[CityRollup]
+    module_rollups: list[ModuleRollup]
+    activity: list[tuple[date, int]]
+
+
+def build(cohort: Cohort) -> Dashboard:
+    modules = [m for m in (catalog().module(key) for key in cohort.module_keys) if m]
+    keys = [module.key for module in modules]
+    member_ids = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+    rows = db.session.execute(
+        select(CohortMember, User, Municipality)
+        .join(User, CohortMember.user_id == User.id)
+        .outerjoin(Municipality, CohortMember.municipality_id == Municipality.id)
+        .where(CohortMember.cohort_id == cohort.id)
+        .order_by(User.name)
+    ).all()
+    progress = defaultdict(dict)
+    for row in db.session.execute(
+        select(ModuleProgress).where(
+            ModuleProgress.user_id.in_(member_ids), ModuleProgress.module_key.in_(keys)
+        )
+    ).scalars():
+        progress[row.user_id][row.module_key] = row
+    participants = [
+        _participant(user, municipality, progress[user.id], keys)
+        for _member, user, municipality in rows
+    ]
+    return Dashboard(
+        cohort=cohort,
+        modules=modules,
+        participants=participants,
+        cities=_cities(participants, len(keys)),
+        module_rollups=_modules(modules, participants, member_ids),
+        activity=_activity(member_ids, keys),
+    )
+
+
+def _participant(user, municipality, rows: dict, keys: list[str]) -> Participant:
+    cells = {key: rows.get(key) for key in keys}
+    done = sum(1 for row in cells.values() if row is not None and row.completed_at)
+    seen = [row.updated_at for row in cells.values() if row is not None]
+    return Participant(user, municipality, cells, done, max(seen) if seen else None)
+
+
+def _cities(participants: list[Participant], module_count: int) -> list[CityRollup]:
+    rollups: dict[int | None, CityRollup] = {}
+    for person in participants:
+        key = person.municipality.id if person.municipality else None
+        rollup = rollups.setdefault(key, CityRollup(person.municipality))
+        rollup.members += 1
+        rollup.completion_sum += person.completed / module_count if module_count else 0
+    city_ids = [key for key in rollups if key is not None]
+    sections = {section.slug: section.spec for section in catalog().worksheets}
+    for strategy, worksheet in db.session.execute(
+        select(Strategy, Worksheet)
+        .outerjoin(Worksheet, Worksheet.strategy_id == Strategy.id)
+        .where(Strategy.municipality_id.in_(city_ids))
+    ).all():
+        rollup = rollups[strategy.municipality_id]
+        rollup.status = str(strategy.status)
+        if worksheet is not None and worksheet.section_slug in sections:
+            filled, total = completion(sections[worksheet.section_slug], worksheet.data)
+            rollup.sections_started += filled > 0
+            rollup.sections_complete += filled == total
+    return sorted(rollups.values(), key=lambda r: r.municipality.name if r.municipality else "")
+
+
+def _modules(modules, participants, member_ids) -> list[ModuleRollup]:
+    rollups = {module.key: ModuleRollup(module) for module in modules}
+    for person in participants:
+        for key, row in person.cells.items():
+            if row is None:
+                continue
+            rollups[key].completed += bool(row.completed_at)
+            if row.best_score is not None:
+                rollups[key].scores.append(row.best_score)
+    attempts = db.session.execute(
+        select(QuizAttempt.module_key, QuizAttempt.answers).where(
+            QuizAttempt.user_id.in_(member_ids),
+            QuizAttempt.module_key.in_(list(rollups)),
+            QuizAttempt.submitted_at.is_not(None),
+        )
+    ).all()
+    correct = {
+        module.key: {q.id: q.correct_ids for q in module.quiz.questions} for module in modules
+    }
+    for module_key, answers in attempts:
+        for question_id, chosen in (answers or {}).items():
+            if question_id in correct[module_key]:
+                rollups[module_key].answered[question_id] += 1
+                if set(chosen) != correct[module_key][question_id]:
+                    rollups[module_key].wrong[question_id] += 1
+    return [rollups[module.key] for module in modules]
+
+
+def _activity(member_ids, keys, weeks: int = 12) -> list[tuple[date, int]]:
+    """Steps opened per week over the last twelve weeks, oldest first."""
+    prefixes = {key + "/" for key in keys}
+    day = func.date(StepProgress.first_seen)
+    counts = Counter()
+    for seen_on, step_key, number in db.session.execute(
+        select(day, StepProgress.step_key, func.count())
+        .where(StepProgress.user_id.in_(member_ids))
+        .group_by(day, StepProgress.step_key)
+    ).all():
+        if any(step_key.startswith(prefix) for prefix in prefixes):
+            seen = seen_on if isinstance(seen_on, date) else date.fromisoformat(str(seen_on))
+            counts[seen - timedelta(days=seen.weekday())] += number
+    this_week = date.today() - timedelta(days=date.today().weekday())
+    return [
+        (this_week - timedelta(weeks=n), counts.get(this_week - timedelta(weeks=n), 0))
+        for n in reversed(range(weeks))
+    ]
