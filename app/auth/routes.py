@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from app import access
@@ -29,7 +29,7 @@ from app.auth.forms import (
     SignInForm,
 )
 from app.auth.passwords import verify_password
-from app.auth.sessions import end_sessions_of
+from app.auth.sessions import begin_signed_in_session, end_sessions_of
 from app.extensions import db, limiter, login_manager
 from app.models import InvitationPurpose, SiteRole, User, UserSession
 from app.urls import safe_next
@@ -47,16 +47,8 @@ def _account_key() -> str:
     return "account:" + throttle.throttle_key(request.form.get("email", ""))
 
 
-# Pre-sign-in session keys that survive the new session; each is re-validated by its owner
-# (steps read anonymously are matched against the catalog when merged into the account).
-KEPT_AT_SIGN_IN = ("seen_steps",)
-
-
 def _start_session(user: User) -> None:
-    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
-    session.regenerate()
-    session.update(kept)
-    login_user(user)
+    begin_signed_in_session(user)
     current_app.logger.info("sign-in ok user=%s", user.id)
 
 
@@ -163,21 +155,8 @@ def invitation():
         return _join_as_current_user(invite)
     form = NewAccountForm(email=invite.email)
     if form.validate_on_submit():
-        if services.find_user_by_email(form.email.data) is not None:
-            form.email.errors.append(
-                _(
-                    "An account with this email address exists. Sign in first, then open the "
-                    "invitation link again."
-                )
-            )
-        else:
-            user = services.create_account(
-                form.email.data,
-                form.name.data,
-                form.password.data,
-                form.locale.data,
-                SiteRole.MEMBER,
-            )
+        user = services.account_from_form(form)
+        if user is not None:
             services.accept_invitation(invite, user)
             session.pop("invite_token", None)
             _start_session(user)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from app.auth import throttle
@@ -190,3 +191,18 @@ def find_password_reset(token: str) -> PasswordReset | None:
 def complete_password_reset(reset: PasswordReset, new_password: str) -> None:
     reset.used_at = utcnow()
     change_password(reset.user, new_password, keep_session_id=None)
+
+
+def account_from_form(form) -> User | None:
+    """A member account from a filled NewAccountForm, or None with the reason on the form."""
+    if find_user_by_email(form.email.data) is not None:
+        form.email.errors.append(
+            _(
+                "An account with this email address exists. Sign in first, then open the "
+                "invitation link again."
+            )
+        )
+        return None
+    return create_account(
+        form.email.data, form.name.data, form.password.data, form.locale.data, SiteRole.MEMBER
+    )

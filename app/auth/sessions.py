@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask.sessions import SessionInterface, SessionMixin, session_json_serializer
+from flask_login import login_user
 from sqlalchemy import delete, select
 from werkzeug.datastructures import CallbackDict
 
@@ -143,3 +144,16 @@ def purge_expired_sessions() -> int:
         )
     )
     return result.rowcount
+
+
+# Pre-sign-in session keys that survive the new session; each is re-validated by its owner
+# (steps read anonymously are matched against the catalog when merged into the account).
+KEPT_AT_SIGN_IN = ("seen_steps",)
+
+
+def begin_signed_in_session(user) -> None:
+    """A new session token at sign-in (no fixation), keeping only the keys listed above."""
+    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
+    session.regenerate()
+    session.update(kept)
+    login_user(user)

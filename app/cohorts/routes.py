@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import select
 
 from app import access
 from app.auth import services as accounts
+from app.auth.sessions import begin_signed_in_session
 from app.cohorts import dashboard as figures
 from app.cohorts import exports, service
 from app.cohorts.forms import CohortForm, JoinCodeForm, JoinForm, JoinWithAccountForm
@@ -18,7 +19,7 @@ from app.forms import options
 from app.learn import quizzes
 from app.learn.progress import progress_by_module
 from app.learn.readiness import latest_two, profile
-from app.models import Cohort, Municipality, SiteRole, User
+from app.models import Cohort, Municipality, User
 from app.models.base import utcnow
 from app.strategy import export as documents
 from app.strategy.routes import attachment
@@ -231,24 +232,10 @@ def join(code):
     form = JoinWithAccountForm()
     form.municipality.choices = _municipality_options(None)
     if form.validate_on_submit():
-        if accounts.find_user_by_email(form.email.data) is not None:
-            form.email.errors.append(
-                _(
-                    "An account with this email address exists. Sign in "
-                    "first, then open the link again."
-                )
-            )
-        else:
-            user = accounts.create_account(
-                form.email.data,
-                form.name.data,
-                form.password.data,
-                form.locale.data,
-                SiteRole.MEMBER,
-            )
+        user = accounts.account_from_form(form)
+        if user is not None:
             service.join(cohort, user, int(form.municipality.data or 0) or None)
-            session.regenerate()
-            login_user(user)
+            begin_signed_in_session(user)
             db.session.commit()
             flash(_("Welcome to %(cohort)s.", cohort=cohort.name), "success")
             return redirect(url_for("learn.home"))
