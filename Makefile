@@ -22,7 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 compile-translations: $(VENV)/.installed-run
 	$(BIN)/pybabel compile -d translations -D messages --statistics 2>&1 | grep -v '^compiling' || true
 	@# Guide content is never %-formatted; Babel's format check on it ("42% in ...") is noise.
-	$(BIN)/pybabel compile -d translations -D guides 2>&1 | grep -v -e '^compiling' -e 'placeholders are incompatible' || true
+	$(BIN)/pybabel compile -d translations -D guides 2>&1 | grep -v -e '^compiling' -e 'placeholders are incompatible' -e 'errors encountered' || true
 
 run: $(VENV)/.installed-run compile-translations
 	$(FLASK) db upgrade
@@ -50,3 +50,7 @@ translations: $(VENV)/.installed-run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Figures for the speed and weight targets (prints, asserts nothing). BENCH_SECONDS sets each load run.
+bench: $(VENV)/.installed-test compile-translations
+	$(BIN)/python bench/run.py

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
@@ -25,21 +26,53 @@ from app.models import (
 from app.strategy.values import completion
 
 
+class PersonRef(NamedTuple):
+    id: int
+    name: str
+
+
+class CityRef(NamedTuple):
+    id: int
+    name: str
+    country: str
+
+
+# Light rows rather than ORM objects: a cohort of 1,000 has some 10,000 progress rows.
+PROGRESS_COLUMNS = (
+    ModuleProgress.user_id,
+    ModuleProgress.module_key,
+    ModuleProgress.best_score,
+    ModuleProgress.completed_at,
+    ModuleProgress.updated_at,
+)
+
+
 @dataclass
 class Participant:
-    user: User
-    municipality: Municipality | None
-    cells: dict[str, ModuleProgress | None]
+    user: PersonRef
+    municipality: CityRef | None
+    cells: dict
     completed: int = 0
     last_activity: datetime | None = None
 
     def state(self, module_key: str) -> str:
         return module_state(self.cells.get(module_key))
 
+    def row(self, module_keys: list[str]) -> list[tuple[str, int | None]]:
+        """(state, best score) per module, in the dashboard's column order."""
+        cells = self.cells
+        return [
+            (
+                module_state(cells.get(key)),
+                cells[key].best_score if cells.get(key) is not None else None,
+            )
+            for key in module_keys
+        ]
+
 
 @dataclass
 class CityRollup:
-    municipality: Municipality | None
+    municipality: CityRef | None
     members: int = 0
     completion_sum: float = 0.0
     sections_started: int = 0
@@ -89,7 +122,8 @@ def build(cohort: Cohort) -> Dashboard:
     keys = [module.key for module in modules]
     member_ids = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
     rows = db.session.execute(
-        select(CohortMember, User, Municipality)
+        select(User.id, User.name, Municipality.id, Municipality.name, Municipality.country)
+        .select_from(CohortMember)
         .join(User, CohortMember.user_id == User.id)
         .outerjoin(Municipality, CohortMember.municipality_id == Municipality.id)
         .where(CohortMember.cohort_id == cohort.id)
@@ -97,15 +131,18 @@ def build(cohort: Cohort) -> Dashboard:
     ).all()
     progress = defaultdict(dict)
     for row in db.session.execute(
-        select(ModuleProgress).where(
+        select(*PROGRESS_COLUMNS).where(
             ModuleProgress.user_id.in_(member_ids), ModuleProgress.module_key.in_(keys)
         )
-    ).scalars():
+    ):
         progress[row.user_id][row.module_key] = row
-    participants = [
-        _participant(user, municipality, progress[user.id], keys)
-        for _member, user, municipality in rows
-    ]
+    cities: dict[int, CityRef] = {}
+    participants = []
+    for user_id, name, city_id, city_name, country in rows:
+        city = None
+        if city_id is not None:
+            city = cities.setdefault(city_id, CityRef(city_id, city_name, country))
+        participants.append(_participant(PersonRef(user_id, name), city, progress[user_id], keys))
     return Dashboard(
         cohort=cohort,
         modules=modules,

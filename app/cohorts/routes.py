@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,6 +27,7 @@ from app.strategy.routes import attachment
 from app.strategy.service import strategy_of
 
 blueprint = Blueprint("cohorts", __name__)
+PAGE_SIZE = 100  # participants per dashboard page; the exports hold everyone
 
 
 def _cohort_for_trainer(cohort_id: int) -> Cohort:
@@ -119,6 +121,13 @@ def _filtered(board: figures.Dashboard):
     return sorted(people, key=keys.get(order, keys["name"]))
 
 
+def _page_url(cohort, number: int) -> str:
+    """The same filters and order, another page."""
+    return url_for(
+        "cohorts.show", cohort_id=cohort.id, **{**request.args.to_dict(), "page": number}
+    )
+
+
 @blueprint.route("/cohorts/<int:cohort_id>")
 @access.trainers_only
 def show(cohort_id):
@@ -126,11 +135,20 @@ def show(cohort_id):
     board = figures.build(cohort)
     shared = service.shared_municipalities(cohort.id)
     peak = max((count for _week, count in board.activity), default=0) or 1
+    people = _filtered(board)
+    pages = max(1, -(-len(people) // PAGE_SIZE))
+    number = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page = people[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     return render_template(
         "cohorts/dashboard.html",
         cohort=cohort,
         board=board,
-        people=_filtered(board),
+        people=page,
+        pages=pages,
+        page_number=number,
+        previous_page=_page_url(cohort, number - 1) if number > 1 else None,
+        next_page=_page_url(cohort, number + 1) if number < pages else None,
+        percents={n: format_percent(n / 100) for n in range(101)},
         shared=shared,
         peak=peak,
         join_link=url_for("cohorts.join", code=cohort.join_code, _external=True),

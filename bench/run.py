@@ -1,0 +1,315 @@
+"""`make bench`: prints the figures the targets are checked against; asserts nothing.
+
+Step page vs a bare Flask page under the same gunicorn settings, compressed page weights,
+a step page on emulated slow 3G, the dashboard at 100 / 1,000 / 10,000 participants, and
+worksheet saves with 20 concurrent editors.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+STEP = "/guides/mayors/role/why-the-mayor"
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_DASHBOARD_SIZES", "100,1000,10000").split(","))
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def load(port: int, path: str, seconds: float = SECONDS, concurrency: int = 8):
+    """Requests per second and p95 latency, keeping each client's cookies like a browser."""
+    latencies, stop = [], time.monotonic() + seconds
+
+    def client():
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        cookie = None
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            response = connection.getresponse()
+            response.read()
+            cookie = cookie or (response.getheader("Set-Cookie") or "").split(";")[0] or None
+            latencies.append(time.perf_counter() - started)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies) / seconds, percentile(latencies, 0.95) * 1000
+
+
+def gunicorn(app_spec: str, port: int, env: dict) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", app_spec],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/")
+            return process
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"gunicorn for {app_spec} did not start")
+
+
+def throughput(database: str) -> None:
+    env = {"DATABASE_URL": database, "FLASK_SECRET_KEY": "bench"}
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+    step_server = gunicorn("app:create_app()", 8711, env)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", 8711)
+        connection.request("GET", STEP)
+        size = len(connection.getresponse().read())
+        step_rps, step_p95 = load(8711, STEP)
+    finally:
+        step_server.terminate()
+        step_server.wait()
+    bare_server = gunicorn("bench.bare_app:app", 8712, {"BENCH_PAGE_BYTES": str(size)})
+    try:
+        bare_rps, bare_p95 = load(8712, "/")
+    finally:
+        bare_server.terminate()
+        bare_server.wait()
+    print(f"step page ({size} bytes): {step_rps:.0f} req/s, p95 {step_p95:.1f} ms")
+    print(f"bare page ({size} bytes): {bare_rps:.0f} req/s, p95 {bare_p95:.1f} ms")
+    print(f"throughput ratio step/bare: {step_rps / bare_rps:.2f} (target >= 0.6)")
+
+
+def page_weights(app) -> None:
+    client = app.test_client()
+    assets = b"".join(client.get(f"/static/{name}").data for name in ("style.css", "app.js"))
+    for label, url in (
+        ("home", "/"),
+        ("guide", "/guides/mayors"),
+        ("module", "/guides/mayors/role"),
+        ("step", STEP),
+        ("glossary", "/glossary"),
+        ("sign-in", "/login"),
+    ):
+        html = client.get(url).data
+        total = len(gzip.compress(html + assets))
+        print(f"compressed bytes, {label} page + CSS + JS: {total:,} (target <= 30,000)")
+
+
+def slow_3g(database: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    env = {"DATABASE_URL": database, "FLASK_SECRET_KEY": "bench"}
+    server = gunicorn("app:create_app()", 8713, env)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                ],
+            )
+            page = browser.new_page()
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send(
+                "Network.emulateNetworkConditions",
+                {
+                    "offline": False,
+                    "latency": 400,
+                    "downloadThroughput": 400_000 / 8,
+                    "uploadThroughput": 400_000 / 8,
+                },
+            )
+            started = time.perf_counter()
+            page.goto(f"http://127.0.0.1:8713{STEP}", wait_until="load")
+            elapsed = time.perf_counter() - started
+            browser.close()
+        print(f"step page load on slow 3G (400 ms, 400 kbit/s): {elapsed:.2f} s (target < 2.5 s)")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def dashboard_times(database_dir: Path) -> None:
+    from sqlalchemy import insert
+
+    from app import create_app
+    from app.cohorts import service
+    from app.content import catalog
+    from app.extensions import db
+    from app.models import CohortMember, ModuleProgress, Municipality, SiteRole, User
+    from app.models.base import utcnow
+
+    for size in SIZES:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_dir}/d{size}.sqlite",
+                "SECRET_KEY": "bench",
+                "WTF_CSRF_ENABLED": False,
+            }
+        )
+        with app.app_context():
+            db.create_all()
+            trainer = User(
+                email="t@x.invalid", name="T", password_hash="x", site_role=SiteRole.ADMIN
+            )
+            city = Municipality(name="Colombo", country="LK", region="")
+            db.session.add_all([trainer, city])
+            db.session.flush()
+            keys = [module.key for module in catalog().modules()]
+            cohort = service.create_cohort(trainer, name="Bench", module_keys=keys)
+            db.session.execute(
+                insert(User),
+                [
+                    {
+                        "email": f"p{n}@x.invalid",
+                        "name": f"P {n}",
+                        "password_hash": "x",
+                        "site_role": "member",
+                        "active": True,
+                        "created_at": utcnow(),
+                        "password_changed_at": utcnow(),
+                    }
+                    for n in range(size)
+                ],
+            )
+            ids = [
+                row.id
+                for row in db.session.execute(
+                    db.select(User.id).where(User.email.like("p%@x.invalid"))
+                )
+            ]
+            db.session.execute(
+                insert(CohortMember),
+                [
+                    {
+                        "cohort_id": cohort.id,
+                        "user_id": uid,
+                        "municipality_id": city.id,
+                        "joined_at": utcnow(),
+                    }
+                    for uid in ids
+                ],
+            )
+            now = utcnow()
+            db.session.execute(
+                insert(ModuleProgress),
+                [
+                    {
+                        "user_id": uid,
+                        "module_key": key,
+                        "steps_seen": 3,
+                        "quiz_passed": n % 2 == 0,
+                        "best_score": 80,
+                        "latest_score": 70,
+                        "started_at": now,
+                        "updated_at": now,
+                        "completed_at": now if n % 2 == 0 else None,
+                    }
+                    for n, uid in enumerate(ids)
+                    for key in keys[: 1 + n % len(keys)]
+                ],
+            )
+            db.session.commit()
+            trainer_id, cohort_id = trainer.id, cohort.id
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(trainer_id)
+        timings = []
+        for _ in range(3):
+            started = time.perf_counter()
+            response = client.get(f"/cohorts/{cohort_id}")
+            timings.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        print(
+            f"dashboard server time, {size:,} participants x {len(keys)} modules: "
+            f"{min(timings):.0f} ms (target at 1,000: < 150 ms)"
+        )
+
+
+def concurrent_saves(database_dir: Path) -> None:
+    from app import create_app
+    from app.extensions import db
+    from app.models import Municipality
+    from app.strategy import service
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_dir}/saves.sqlite", "SECRET_KEY": "bench"}
+    )
+    with app.app_context():
+        db.create_all()
+        city = Municipality(name="Mardan", country="PK", region="")
+        db.session.add(city)
+        db.session.commit()
+        strategy = service.strategy_of(city.id)
+        slugs = ["context-and-mandate", "risks-and-needs", "stakeholder-map", "coordination"]
+        sheets = [service.worksheet_of(strategy, slug).id for slug in slugs]
+        db.session.commit()
+    latencies, conflicts = [], []
+
+    def editor(number):
+        from app.models import Worksheet
+
+        with app.app_context():
+            for round_ in range(10):
+                worksheet = db.session.get(Worksheet, sheets[number % len(sheets)])
+                started = time.perf_counter()
+                result = service.save_section(
+                    worksheet, worksheet.version, {"notes": f"editor {number} round {round_}"}, None
+                )
+                db.session.commit()
+                latencies.append((time.perf_counter() - started) * 1000)
+                conflicts.append(isinstance(result, service.Conflict))
+                db.session.expire_all()
+
+    threads = [threading.Thread(target=editor, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(
+        f"worksheet save, 20 concurrent editors x 10 saves (SQLite): p50 "
+        f"{statistics.median(latencies):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms, "
+        f"conflicts {sum(conflicts)} of {len(conflicts)}"
+    )
+
+
+def main() -> None:
+    from app import create_app
+
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        database = f"sqlite:///{folder}/bench.sqlite"
+        throughput(database)
+        page_weights(create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench"}))
+        slow_3g(database)
+        dashboard_times(folder)
+        concurrent_saves(folder)
+
+
+if __name__ == "__main__":
+    main()
