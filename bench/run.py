@@ -62,13 +62,20 @@ def gunicorn(app_spec: str, port: int, env: dict) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(100):
+    # The port opens before the workers have loaded the app: wait until pages come back,
+    # then warm both workers so that no measurement includes start-up.
+    deadline = time.monotonic() + 60
+    answered = 0
+    while answered < 20 and time.monotonic() < deadline:
         try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/")
-            return process
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/")
+            answered += connection.getresponse().status == 200
         except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"gunicorn for {app_spec} did not start")
+            time.sleep(0.2)
+    if answered < 20:
+        raise SystemExit(f"gunicorn for {app_spec} did not start")
+    return process
 
 
 def throughput(database: str) -> None:
@@ -144,9 +151,10 @@ def slow_3g(database: str) -> None:
                     "uploadThroughput": 400_000 / 8,
                 },
             )
-            started = time.perf_counter()
             page.goto(f"http://127.0.0.1:8713{STEP}", wait_until="load")
-            elapsed = time.perf_counter() - started
+            elapsed = (
+                page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd") / 1000
+            )
             browser.close()
         print(f"step page load on slow 3G (400 ms, 400 kbit/s): {elapsed:.2f} s (target < 2.5 s)")
     finally:

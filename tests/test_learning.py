@@ -274,3 +274,20 @@ def test_certificate_only_after_every_module_is_completed(app, client, member):
     page = soup(certificate)
     assert page.html["dir"] == "rtl"
     assert "Asha Perera" in page.get_text()
+
+
+def test_anonymous_reading_needs_no_server_session(app, client):
+    from app.models import UserSession
+
+    for url in ("/", "/guides/demo", *STEPS):
+        client.get(url)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(UserSession.id))) == 0
+    assert client.get_cookie("seen") is not None and client.get_cookie("session") is None
+
+
+def test_a_forged_reading_cookie_is_ignored(app, client):
+    user_id = make_user(app)
+    client.set_cookie("seen", "not-a-signed-value")
+    login(client)
+    assert module_row(app, user_id) is None

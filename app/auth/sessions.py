@@ -146,14 +146,7 @@ def purge_expired_sessions() -> int:
     return result.rowcount
 
 
-# Pre-sign-in session keys that survive the new session; each is re-validated by its owner
-# (steps read anonymously are matched against the catalog when merged into the account).
-KEPT_AT_SIGN_IN = ("seen_steps",)
-
-
 def begin_signed_in_session(user) -> None:
-    """A new session token at sign-in (no fixation), keeping only the keys listed above."""
-    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
+    """A new session token at sign-in, so that no pre-sign-in session can be fixed."""
     session.regenerate()
-    session.update(kept)
     login_user(user)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import session
+import hashlib
+
+from flask import after_this_request, current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, case, select
 
 from app.content import Module, Step, catalog
@@ -10,8 +13,11 @@ from app.extensions import db
 from app.models import ModuleProgress, StepProgress
 from app.models.base import utcnow
 
-ANONYMOUS_KEY = "seen_steps"
-ANONYMOUS_LIMIT = 300  # steps kept in an anonymous session before sign-in
+# Steps read before signing in live in a signed cookie, not a server session: a reader who
+# never signs in costs no database row, and the list (short hashes of public step keys) says
+# nothing sensitive.
+ANONYMOUS_COOKIE = "seen"
+ANONYMOUS_LIMIT = 300
 
 
 def _insert(model):
@@ -63,17 +69,58 @@ def record_step_view(user_id: int, step: Step, steps_in_module: int) -> None:
     db.session.execute(upsert)
 
 
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="seen-steps")
+
+
+def _short(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def anonymous_reading() -> list[str]:
+    """Short hashes of the steps this browser read before signing in."""
+    raw = request.cookies.get(ANONYMOUS_COOKIE)
+    if not raw:
+        return []
+    try:
+        seen = _serializer().loads(raw)
+    except BadSignature:
+        return []
+    return [item for item in seen if isinstance(item, str)][:ANONYMOUS_LIMIT]
+
+
 def remember_anonymous_view(step: Step) -> None:
-    seen = session.get(ANONYMOUS_KEY, [])
-    if step.key not in seen and len(seen) < ANONYMOUS_LIMIT:
-        session[ANONYMOUS_KEY] = [*seen, step.key]
+    seen = anonymous_reading()
+    short = _short(step.key)
+    if short in seen or len(seen) >= ANONYMOUS_LIMIT:
+        return
+    value = _serializer().dumps([*seen, short])
+
+    @after_this_request
+    def _store(response):
+        response.set_cookie(
+            ANONYMOUS_COOKIE,
+            value,
+            max_age=90 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+        )
+        return response
 
 
-def merge_anonymous_progress(user_id: int, step_keys: list[str]) -> int:
+def forget_anonymous_reading() -> None:
+    @after_this_request
+    def _clear(response):
+        response.delete_cookie(ANONYMOUS_COOKIE)
+        return response
+
+
+def merge_anonymous_progress(user_id: int, short_keys: list[str]) -> int:
     """Move steps read before signing in to the account; returns how many were known steps."""
-    steps = {step.key: step for step in catalog().steps()}
+    steps = {_short(step.key): step for step in catalog().steps()}
     merged = 0
-    for key in step_keys:
+    for key in short_keys:
         step = steps.get(key)
         if step is None:
             continue

@@ -27,11 +27,10 @@ def module_or_404(guide_slug, module_slug):
 
 @user_logged_in.connect
 def _merge_progress_read_before_sign_in(app, user, **extra):
-    from flask import session
-
-    keys = session.pop(progress.ANONYMOUS_KEY, [])
+    keys = progress.anonymous_reading()
     if keys:
         progress.merge_anonymous_progress(user.id, keys)
+        progress.forget_anonymous_reading()
 
 
 @blueprint.route("/")
