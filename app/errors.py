@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, render_template
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.auth.sessions import PENDING_FORM
 from app.extensions import db
 
 MESSAGES = {
@@ -60,7 +62,13 @@ def handle_http_error(error: HTTPException):
     return render_error(error.code or 500)
 
 
+# Forms whose text must survive a session that ended while someone was typing.
+KEEP_TEXT_ON_EXPIRY = {"strategy.section"}
+
+
 def handle_csrf_error(error: CSRFError):
+    if request.method == "POST" and request.endpoint in KEEP_TEXT_ON_EXPIRY:
+        return keep_text_for_after_sign_in()
     return render_error(
         400,
         detail=_l(
@@ -68,6 +76,23 @@ def handle_csrf_error(error: CSRFError):
             "please go back, reload the page and send it again."
         ),
     )
+
+
+def keep_text_for_after_sign_in():
+    """The session behind the form is gone: hold the text in the new session, send the person
+    to sign in, and show the text again on the same form afterwards. Nothing is saved until
+    they press Save again, with a valid token."""
+    session[PENDING_FORM] = {"path": request.path, "form": request.form.to_dict(flat=False)}
+    flash(
+        _l(
+            "Your session had ended, so nothing was saved yet. Sign in again: your text will "
+            "be back on the form, ready to save."
+        ),
+        "info",
+    )
+    if current_user.is_authenticated:
+        return redirect(request.path)
+    return redirect(url_for("auth.login", next=request.path))
 
 
 def handle_unexpected_error(error: Exception):

@@ -20,8 +20,9 @@ def member(app, city, email, role):
     return client
 
 
-def form_of(client, url):
-    page = soup(client.get(url))
+def form_of(client, url, response=None):
+    """The worksheet form's values as a browser would send them (from a page already shown)."""
+    page = soup(response if response is not None else client.get(url))
     form = page.find("form", class_="worksheet")
     data = {}
     for element in form.find_all(["input", "textarea", "select"]):
@@ -221,3 +222,35 @@ def test_module_links_each_section_it_feeds_to_the_members_workspace(app, city):
     assert f"/cities/{city}/strategy/context" in [a["href"] for a in page.find_all("a")]
     section = soup(editor.get(f"/cities/{city}/strategy/context"))
     assert "/guides/demo/intro" in [a["href"] for a in section.find_all("a")]
+
+
+def test_text_typed_when_the_session_ended_comes_back_after_signing_in(app, city):
+    from datetime import timedelta
+
+    import time_machine
+
+    from app.models.base import utcnow
+
+    make_user(app, "editor@example.org", municipality_id=city,
+              municipal_role=MunicipalRole.EDITOR)
+    editor = app.test_client()
+    url = f"/cities/{city}/strategy/context"
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        login(editor, "editor@example.org")
+        data = form_of(editor, url)
+    with time_machine.travel(start + timedelta(minutes=45), tick=False):
+        response = editor.post(url, data={**data, "notes": "Typed during a long meeting"})
+        assert response.headers["Location"].startswith("/login"), response.headers["Location"]
+        assert "nothing was saved yet" in text_of(editor.get(response.headers["Location"]))
+        signed_in = login(editor, "editor@example.org")
+        assert signed_in.status_code == 302, text_of(signed_in)
+        page = editor.get(url)
+        assert soup(page).find("textarea", attrs={"name": "notes"}).get_text().strip() == \
+            "Typed during a long meeting"
+        with app.app_context():
+            assert db.session.execute(select(WorksheetRevision)).first() is None
+        editor.post(url, data=form_of(editor, url, page))
+    with app.app_context():
+        assert db.session.execute(select(Worksheet)).scalar_one().data["notes"] == \
+            "Typed during a long meeting"

@@ -146,7 +146,14 @@ def purge_expired_sessions() -> int:
     return result.rowcount
 
 
+# Form text held while someone signs in again; it is only ever shown back, never saved unseen.
+PENDING_FORM = "pending_form"
+
+
 def begin_signed_in_session(user) -> None:
     """A new session token at sign-in, so that no pre-sign-in session can be fixed."""
+    pending = session.get(PENDING_FORM)
     session.regenerate()
+    if pending is not None:
+        session[PENDING_FORM] = pending
     login_user(user)

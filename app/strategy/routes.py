@@ -14,13 +14,16 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from app import access
+from app.auth.sessions import PENDING_FORM
 from app.cohorts import service as cohort_service
 from app.content import catalog
 from app.extensions import db, limiter
@@ -117,6 +120,13 @@ def section(municipality_id, section_slug):
             abort(403)
         return _save(workspace, worksheet, spec)
     db.session.commit()
+    pending = session.pop(PENDING_FORM, None)
+    if pending and pending.get("path") == request.path and workspace.can_edit:
+        # Text typed before the session ended: shown back with its original base version,
+        # so that saving it merges with anything saved meanwhile.
+        form = section_form(spec, {}, formdata=MultiDict(pending["form"]))
+        form.save_id.data = secrets.token_hex(16)
+        return _render_section(workspace, worksheet, spec, form)
     form = section_form(spec, worksheet.data)
     form.base_version.data = worksheet.version
     form.save_id.data = secrets.token_hex(16)
