@@ -30,6 +30,8 @@ run: $(VENV)/.installed-run compile-translations
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-test compile-translations
+	$(BIN)/ruff check --quiet .
+	$(BIN)/bandit --quiet --recursive app --severity-level medium
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test

@@ -20,7 +20,8 @@ def load_yaml(text: str, first_line: int = 1) -> tuple[object, dict[LinePath, in
     """Parse one YAML document; return the data and a map from key path to line number."""
     try:
         node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        # Safe: _Loader is a SafeLoader (the C one where available).
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506  # nosec B506
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = (mark.line if mark else 0) + first_line
