@@ -231,8 +231,7 @@ def test_text_typed_when_the_session_ended_comes_back_after_signing_in(app, city
 
     from app.models.base import utcnow
 
-    make_user(app, "editor@example.org", municipality_id=city,
-              municipal_role=MunicipalRole.EDITOR)
+    make_user(app, "editor@example.org", municipality_id=city, municipal_role=MunicipalRole.EDITOR)
     editor = app.test_client()
     url = f"/cities/{city}/strategy/context"
     start = utcnow()
@@ -246,11 +245,15 @@ def test_text_typed_when_the_session_ended_comes_back_after_signing_in(app, city
         signed_in = login(editor, "editor@example.org")
         assert signed_in.status_code == 302, text_of(signed_in)
         page = editor.get(url)
-        assert soup(page).find("textarea", attrs={"name": "notes"}).get_text().strip() == \
-            "Typed during a long meeting"
+        assert (
+            soup(page).find("textarea", attrs={"name": "notes"}).get_text().strip()
+            == "Typed during a long meeting"
+        )
         with app.app_context():
             assert db.session.execute(select(WorksheetRevision)).first() is None
         editor.post(url, data=form_of(editor, url, page))
     with app.app_context():
-        assert db.session.execute(select(Worksheet)).scalar_one().data["notes"] == \
-            "Typed during a long meeting"
+        assert (
+            db.session.execute(select(Worksheet)).scalar_one().data["notes"]
+            == "Typed during a long meeting"
+        )
