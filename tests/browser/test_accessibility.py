@@ -10,12 +10,30 @@ from tests.helpers import PASSWORD, make_municipality, make_user
 
 pytestmark = pytest.mark.browser
 
-PUBLIC = ["/", "/guides/demo", "/guides/demo/intro", "/guides/demo/intro/first", "/glossary",
-          "/login", "/join"]
-SIGNED_IN = ["/account", "/account/sessions", "/notes", "/readiness",
-             "/guides/demo/intro/quiz", "/cities/{city}", "/cities/{city}/strategy",
-             "/cities/{city}/strategy/context", "/cities/{city}/strategy/context/history",
-             "/cohorts", "/cohorts/{cohort}", "/admin/", "/admin/people"]
+PUBLIC = [
+    "/",
+    "/guides/demo",
+    "/guides/demo/intro",
+    "/guides/demo/intro/first",
+    "/glossary",
+    "/login",
+    "/join",
+]
+SIGNED_IN = [
+    "/account",
+    "/account/sessions",
+    "/notes",
+    "/readiness",
+    "/guides/demo/intro/quiz",
+    "/cities/{city}",
+    "/cities/{city}/strategy",
+    "/cities/{city}/strategy/context",
+    "/cities/{city}/strategy/context/history",
+    "/cohorts",
+    "/cohorts/{cohort}",
+    "/admin/",
+    "/admin/people",
+]
 
 
 def sign_in(page, base, email):
@@ -29,11 +47,18 @@ def sign_in(page, base, email):
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_no_serious_or_critical_violations(app, live_server, browser, lang):
     city = make_municipality(app, "Trincomalee", "LK")
-    admin_id = make_user(app, "admin@example.org", name="Site Admin", role=SiteRole.ADMIN,
-                         municipality_id=city, municipal_role=MunicipalRole.COORDINATOR)
+    admin_id = make_user(
+        app,
+        "admin@example.org",
+        name="Site Admin",
+        role=SiteRole.ADMIN,
+        municipality_id=city,
+        municipal_role=MunicipalRole.COORDINATOR,
+    )
     with app.app_context():
-        cohort = cohorts.create_cohort(db.session.get(User, admin_id), name="Hub",
-                                       module_keys=["demo/intro"])
+        cohort = cohorts.create_cohort(
+            db.session.get(User, admin_id), name="Hub", module_keys=["demo/intro"]
+        )
         db.session.commit()
         cohort_id = db.session.get(Cohort, cohort.id).id
     context = browser.new_context(extra_http_headers={"Accept-Language": lang})
@@ -48,8 +73,10 @@ def test_no_serious_or_critical_violations(app, live_server, browser, lang):
         problems[url] = _serious(axe, page, f"{live_server}{url}")
     context.close()
     found = {url: issues for url, issues in problems.items() if issues}
-    print(f"\naxe ({lang}): {len(problems)} pages, "
-          f"{sum(len(v) for v in found.values())} serious or critical violations")
+    print(
+        f"\naxe ({lang}): {len(problems)} pages, "
+        f"{sum(len(v) for v in found.values())} serious or critical violations"
+    )
     assert found == {}
 
 
