@@ -9,6 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as settings
+from app import logfilter
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -27,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=logging.INFO)
+    logfilter.install()
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -173,3 +173,23 @@ def test_editor_cannot_invite(app, client):
         post(client, f"/cities/{city}", {"email": "z@example.org", "role": "editor"}).status_code
         == 404
     )
+
+
+def test_link_tokens_never_reach_the_access_log(app, caplog):
+    import logging
+
+    from app.logfilter import RedactTokens
+
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - - "%s" %s',
+        ("127.0.0.1", "GET /invite/abcDEF_123-x HTTP/1.1", "302"),
+        None,
+    )
+    RedactTokens().filter(record)
+    assert "abcDEF_123" not in record.getMessage()
+    assert "/invite/[redacted]" in record.getMessage()
+    assert any(isinstance(f, RedactTokens) for f in logging.getLogger("werkzeug").filters)

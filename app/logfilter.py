@@ -1,0 +1,26 @@
+"""Keeps one-time tokens out of access logs (setup, invitation and reset links)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+TOKEN_PATH = re.compile(r"/(setup|invite|reset)/[A-Za-z0-9_\-]+")
+
+
+class RedactTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                TOKEN_PATH.sub(r"/\1/[redacted]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        record.msg = TOKEN_PATH.sub(r"/\1/[redacted]", str(record.msg))
+        return True
+
+
+def install() -> None:
+    for name in ("werkzeug", "gunicorn.access"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
