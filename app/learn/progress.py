@@ -37,7 +37,8 @@ def record_step_view(user_id: int, step: Step, steps_in_module: int) -> None:
         .values(user_id=user_id, step_key=step.key, first_seen=now)
         .on_conflict_do_nothing(index_elements=["user_id", "step_key"])
     )
-    is_new = db.session.execute(remember).rowcount == 1
+    # RETURNING says whether the row is new; rowcount is not reliable for this on every driver.
+    is_new = db.session.execute(remember.returning(StepProgress.id)).first() is not None
     increment = 1 if is_new else 0
     table = ModuleProgress.__table__
     completes_now = and_(
