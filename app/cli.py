@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from app.auth import services
 from app.auth.sessions import purge_expired_sessions
+from app.backup import backup_cli
 from app.content.cli import guides_cli
 from app.demo import demo_cli
 from app.extensions import db
@@ -44,3 +45,4 @@ def register_cli(app) -> None:
     app.cli.add_command(accounts_cli)
     app.cli.add_command(guides_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(backup_cli)
