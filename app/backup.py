@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from alembic.migration import MigrationContext
 from flask.cli import AppGroup
-from sqlalchemy import Date, DateTime, func, insert, select, text
+from sqlalchemy import Date, DateTime, func, insert, select
 from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
@@ -120,14 +120,12 @@ def _reset_sequences() -> None:
     """PostgreSQL's id sequences must continue after the restored ids."""
     if db.engine.dialect.name != "postgresql":
         return
+    quote = db.engine.dialect.identifier_preparer.quote
     for table in db.metadata.sorted_tables:
         if "id" in table.columns and table.columns["id"].autoincrement:
-            db.session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "  # noqa: S608
-                    f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
-                )
-            )
+            highest = select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
+            sequence = func.pg_get_serial_sequence(quote(table.name), "id")
+            db.session.execute(select(func.setval(sequence, highest + 1, False)))
 
 
 @backup_cli.command("create")
