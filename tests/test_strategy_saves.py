@@ -144,3 +144,53 @@ def test_values_are_normalised_against_the_definition(app):
     assert data["levels"] == ["primary", "secondary"]
     assert data["actions"] == [{"action": "Meet", "status": "planned"}]
     assert "unknown" not in data
+
+
+def test_autosave_storm_loses_no_acknowledged_save(app):
+    """T-CONC-2: 10 editors x 10 saves with jitter, rebasing on conflict as the page does."""
+    import random
+
+    city = make_municipality(app)
+    editors = [make_user(app, f"storm{n}@example.org") for n in range(10)]
+    worksheet_id = section(app, city)
+    acknowledged, conflicts, lock = [], [], threading.Lock()
+
+    def editor(number):
+        jitter = random.Random(number)
+        base = 0
+        for round_ in range(10):
+            text = f"editor {number} save {round_}"
+            while True:
+                threading.Event().wait(jitter.uniform(0, 0.02))
+                result = save(app, worksheet_id, base, {"notes": text}, editors[number])
+                if isinstance(result, service.Saved):
+                    with lock:
+                        acknowledged.append((result.version, text))
+                    base = result.version
+                    break
+                with lock:
+                    conflicts.append(result.mine["notes"] == text)  # handed back intact
+                base = result.current_version  # rebase on what is there now, as the page does
+
+    threads = [threading.Thread(target=editor, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        revisions = {
+            r.version: r.data["notes"]
+            for r in db.session.execute(select(WorksheetRevision)).scalars()
+        }
+        final = db.session.get(Worksheet, worksheet_id)
+        lost = [v for v, text in acknowledged if revisions.get(v) != text]
+        gaps = sorted(revisions) != list(range(1, len(revisions) + 1))
+        last = max(acknowledged)
+        print(
+            f"\nT-CONC-2: {len(acknowledged) + len(conflicts)} attempts: {len(acknowledged)} "
+            f"acknowledged, {len(conflicts)} conflicts reported, {len(lost)} lost, "
+            f"gaps: {gaps}"
+        )
+        assert len(acknowledged) == 100 and lost == [] and not gaps
+        assert final.data["notes"] == last[1] and final.version == last[0]
+        assert all(conflicts)
