@@ -12,16 +12,18 @@ from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth.twofactor import must_enrol
 from app.models import SiteRole
 
 AccessCheck = Callable[[object], bool]
 ALWAYS_OPEN_ENDPOINTS = {"static"}
 
 
-def _rule(check: AccessCheck, needs_account: bool):
+def _rule(check: AccessCheck, needs_account: bool, staff: bool = False):
     def decorate(view):
         view.access_check = check
         view.access_needs_account = needs_account
+        view.access_for_staff = staff  # administrators' and trainers' pages need a 2nd factor
         return view
 
     return decorate
@@ -29,9 +31,11 @@ def _rule(check: AccessCheck, needs_account: bool):
 
 public = _rule(lambda user: True, needs_account=False)
 signed_in = _rule(lambda user: True, needs_account=True)
-admin_only = _rule(lambda user: user.site_role == SiteRole.ADMIN, needs_account=True)
+admin_only = _rule(lambda user: user.site_role == SiteRole.ADMIN, needs_account=True, staff=True)
 trainers_only = _rule(
-    lambda user: user.site_role in (SiteRole.ADMIN, SiteRole.TRAINER), needs_account=True
+    lambda user: user.site_role in (SiteRole.ADMIN, SiteRole.TRAINER),
+    needs_account=True,
+    staff=True,
 )
 
 
@@ -53,4 +57,13 @@ def enforce_access():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if not check(current_user):
         abort(403)
+    if getattr(view, "access_for_staff", False) and must_enrol(current_user):
+        flash(
+            _(
+                "Administrators and trainers sign in with a second factor. Please turn on "
+                "two-factor sign-in first."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.two_factor"))
     return None

@@ -44,6 +44,9 @@ class DefaultConfig:
     LOGIN_RATE_LIMIT_PER_IP = "20 per minute"
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per minute;20 per hour"
 
+    # Administrators and trainers must sign in with a second factor (SECURITY.md decision 1).
+    REQUIRE_STAFF_TWO_FACTOR = True
+
     INVITATION_LIFETIME = timedelta(days=14)
     PASSWORD_RESET_LIFETIME = timedelta(hours=24)
     SETUP_LINK_LIFETIME = timedelta(hours=24)

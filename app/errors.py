@@ -67,7 +67,12 @@ KEEP_TEXT_ON_EXPIRY = {"strategy.section"}
 
 
 def handle_csrf_error(error: CSRFError):
-    if request.method == "POST" and request.endpoint in KEEP_TEXT_ON_EXPIRY:
+    if (
+        request.method == "POST"
+        and request.endpoint in KEEP_TEXT_ON_EXPIRY
+        and getattr(session, "expired", False)
+        and _same_origin()
+    ):
         return keep_text_for_after_sign_in()
     return render_error(
         400,
@@ -76,6 +81,12 @@ def handle_csrf_error(error: CSRFError):
             "please go back, reload the page and send it again."
         ),
     )
+
+
+def _same_origin() -> bool:
+    """A cross-site form must never plant text in someone's form, even an expired one."""
+    origin = request.headers.get("Origin")
+    return origin is None or origin == request.host_url.rstrip("/")
 
 
 def keep_text_for_after_sign_in():

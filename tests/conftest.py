@@ -24,6 +24,8 @@ def make_app(database_uri: str, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         "GUIDES_DIR": str(FIXTURE_GUIDES),
         "PUBLIC_BASE_URL": "http://localhost",
+        # Most tests act as staff without an authenticator; test_two_factor.py turns it on.
+        "REQUIRE_STAFF_TWO_FACTOR": False,
         "SERVER_NAME": None,
     }
     config.update(overrides)

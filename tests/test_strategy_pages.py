@@ -257,3 +257,15 @@ def test_text_typed_when_the_session_ended_comes_back_after_signing_in(app, city
             db.session.execute(select(Worksheet)).scalar_one().data["notes"]
             == "Typed during a long meeting"
         )
+
+
+def test_a_cross_site_post_cannot_plant_text_in_a_form(app, city):
+    make_user(app, "editor@example.org", municipality_id=city, municipal_role=MunicipalRole.EDITOR)
+    editor = app.test_client()
+    login(editor, "editor@example.org")
+    url = f"/cities/{city}/strategy/context"
+    response = editor.post(
+        url, data={"notes": "planted"}, headers={"Origin": "https://evil.example"}
+    )
+    assert response.status_code == 400
+    assert "planted" not in editor.get(url).get_data(as_text=True)

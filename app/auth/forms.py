@@ -67,3 +67,35 @@ class ButtonForm(FlaskForm):
     """A form that is only a button: it carries the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[required(), at_most(20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class EnableTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[required(), at_most(MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("The six-digit code your app shows now"),
+        validators=[required(), at_most(20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Turn on two-factor sign-in"))
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[required(), at_most(MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Turn off two-factor sign-in"))

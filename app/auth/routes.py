@@ -19,7 +19,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from app import access
-from app.auth import services, throttle
+from app.auth import services, throttle, twofactor
 from app.auth.forms import (
     ButtonForm,
     ChangePasswordForm,
@@ -47,7 +47,7 @@ def _account_key() -> str:
     return "account:" + throttle.throttle_key(request.form.get("email", ""))
 
 
-def _start_session(user: User) -> None:
+def start_session(user: User) -> None:
     begin_signed_in_session(user)
     current_app.logger.info("sign-in ok user=%s", user.id)
 
@@ -66,8 +66,11 @@ def login():
     form = SignInForm()
     if form.validate_on_submit():
         result = services.sign_in(form.email.data, form.password.data)
+        if result.user is not None and result.user.totp_secret:
+            db.session.commit()
+            return twofactor.ask_for_second_factor(result.user, request.args.get("next"))
         if result.user is not None:
-            _start_session(result.user)
+            start_session(result.user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")))
         db.session.commit()  # keep the failure count
@@ -129,7 +132,7 @@ def setup():
             SiteRole.ADMIN,
         )
         services.accept_invitation(invitation, user)
-        _start_session(user)
+        start_session(user)
         db.session.commit()
         flash(
             _("Welcome. You are the first administrator: add municipalities, then invite people."),
@@ -159,7 +162,7 @@ def invitation():
         if user is not None:
             services.accept_invitation(invite, user)
             session.pop("invite_token", None)
-            _start_session(user)
+            start_session(user)
             db.session.commit()
             flash(_("Your account is ready."), "success")
             return redirect(url_for("learn.home"))
@@ -261,3 +264,7 @@ def end_other_sessions():
     db.session.commit()
     flash(_("Other sessions ended: %(count)s.", count=ended), "success")
     return redirect(url_for("auth.sessions"))
+
+
+# The second sign-in step adds its routes to this blueprint.
+from app.auth import twofactor_routes  # noqa: E402, F401

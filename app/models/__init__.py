@@ -7,6 +7,7 @@ from app.models.accounts import (
     Municipality,
     MunicipalRole,
     PasswordReset,
+    RecoveryCode,
     SiteRole,
     User,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "PasswordReset",
     "QuizAttempt",
     "ReadinessAssessment",
+    "RecoveryCode",
     "ReflectionNote",
     "SiteRole",
     "StepProgress",

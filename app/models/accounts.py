@@ -47,6 +47,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two-factor sign-in (TOTP): the shared secret, and the last time step accepted, so that
+    # a code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -70,6 +74,15 @@ class User(UserMixin, db.Model):
     def coordinates(self, municipality_id: int) -> bool:
         membership = self.membership_in(municipality_id)
         return membership is not None and membership.role == MunicipalRole.COORDINATOR
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in without the authenticator; only its hash is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Membership(db.Model):
