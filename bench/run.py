@@ -178,6 +178,7 @@ def dashboard_times(database_dir: Path) -> None:
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_dir}/d{size}.sqlite",
                 "SECRET_KEY": "bench",
                 "WTF_CSRF_ENABLED": False,
+                "REQUIRE_STAFF_TWO_FACTOR": False,
             }
         )
         with app.app_context():
