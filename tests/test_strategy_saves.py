@@ -194,3 +194,23 @@ def test_autosave_storm_loses_no_acknowledged_save(app):
         assert len(acknowledged) == 100 and lost == [] and not gaps
         assert final.data["notes"] == last[1] and final.version == last[0]
         assert all(conflicts)
+
+
+def test_audit_rows_cannot_be_changed_or_deleted(app):
+    """T-LOG-3."""
+    import pytest
+
+    city = make_municipality(app)
+    author = make_user(app)
+    worksheet_id = section(app, city)
+    save(app, worksheet_id, 0, {"notes": "x"}, author)
+    with app.app_context():
+        event = db.session.execute(select(AuditEvent)).scalar_one()
+        event.action = "forged"
+        with pytest.raises(PermissionError):
+            db.session.flush()
+        db.session.rollback()
+        with pytest.raises(PermissionError):
+            db.session.delete(db.session.execute(select(AuditEvent)).scalar_one())
+            db.session.flush()
+        db.session.rollback()
