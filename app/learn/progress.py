@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, select
 from app.content import Module, Step, catalog
 from app.extensions import db
 from app.models import ModuleProgress, StepProgress
-from app.models.base import utcnow
+from app.models.base import insert_or_merge, utcnow
 
 # Steps read before signing in live in a signed cookie, not a server session: a reader who
 # never signs in costs no database row, and the list (short hashes of public step keys) says
@@ -20,20 +20,11 @@ ANONYMOUS_COOKIE = "seen"
 ANONYMOUS_LIMIT = 300
 
 
-def _insert(model):
-    """INSERT with ON CONFLICT support for the database in use."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
-
-
 def record_step_view(user_id: int, step: Step, steps_in_module: int) -> None:
     """Two statements, whatever the history: remember the step, update the module's row."""
     now = utcnow()
     remember = (
-        _insert(StepProgress)
+        insert_or_merge(StepProgress)
         .values(user_id=user_id, step_key=step.key, first_seen=now)
         .on_conflict_do_nothing(index_elements=["user_id", "step_key"])
     )
@@ -47,7 +38,7 @@ def record_step_view(user_id: int, step: Step, steps_in_module: int) -> None:
         table.c.steps_seen + increment >= steps_in_module,
     )
     upsert = (
-        _insert(ModuleProgress)
+        insert_or_merge(ModuleProgress)
         .values(
             user_id=user_id,
             module_key=f"{step.guide_slug}/{step.module_slug}",

@@ -18,7 +18,7 @@ from app.models import (
     WorksheetDraft,
     WorksheetRevision,
 )
-from app.models.base import utcnow
+from app.models.base import insert_or_merge, utcnow
 from app.strategy.merge import three_way
 from app.strategy.values import normalise_section
 
@@ -154,12 +154,13 @@ def revision_data(worksheet_id: int, version: int) -> dict:
 
 
 def _keep_draft(worksheet, user_id, base_version, data) -> None:
-    draft = draft_of(worksheet.id, user_id) or WorksheetDraft(
-        worksheet_id=worksheet.id, user_id=user_id, base_version=base_version, data=data
+    """One draft per person and section; concurrent conflicting saves update it in place."""
+    values = {"base_version": base_version, "data": data, "created_at": utcnow()}
+    db.session.execute(
+        insert_or_merge(WorksheetDraft)
+        .values(worksheet_id=worksheet.id, user_id=user_id, **values)
+        .on_conflict_do_update(index_elements=["worksheet_id", "user_id"], set_=values)
     )
-    draft.base_version, draft.data, draft.created_at = base_version, data, utcnow()
-    db.session.add(draft)
-    db.session.flush()
 
 
 def draft_of(worksheet_id: int, user_id: int) -> WorksheetDraft | None:
