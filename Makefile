@@ -45,9 +45,9 @@ format: $(VENV)/.installed-test
 # Extract interface strings, merge them into every catalog, extract guide content, compile all.
 translations: $(VENV)/.installed-run
 	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations -D messages
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations -D messages
 	$(FLASK) guides extract
-	$(BIN)/pybabel update --no-fuzzy-matching -i translations/guides.pot -d translations -D guides
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/guides.pot -d translations -D guides
 	$(MAKE) compile-translations
 
 clean:
