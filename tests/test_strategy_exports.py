@@ -224,7 +224,7 @@ def test_only_coordinators_import(app, coordinator):
     )
     editor = app.test_client()
     login(editor, "editor@example.org")
-    assert editor.get(f"/cities/{coordinator.city}/strategy/import").status_code == 404
+    assert editor.get(f"/cities/{coordinator.city}/strategy/import").status_code == 403
 
 
 def test_an_oversized_import_is_refused_before_parsing(app):

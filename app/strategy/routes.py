@@ -60,6 +60,14 @@ class Workspace:
         self.can_audit = self.is_coordinator or current_user.is_admin
         self.strategy = service.strategy_of(municipality_id)
 
+    def require_editor(self) -> None:
+        if not self.can_edit:
+            abort(403)
+
+    def require_coordinator(self) -> None:
+        if not self.is_coordinator:
+            abort(403)
+
 
 def _section_or_404(slug):
     return catalog().worksheet(slug) or abort(404)
@@ -99,8 +107,7 @@ def overview(municipality_id):
 @access.signed_in
 def change_status(municipality_id):
     workspace = Workspace(municipality_id)
-    if not workspace.is_coordinator:
-        abort(403)
+    workspace.require_coordinator()
     form = StatusForm()
     if form.validate_on_submit():
         service.set_status(workspace.strategy, StrategyStatus(form.status.data), current_user.id)
@@ -116,8 +123,7 @@ def section(municipality_id, section_slug):
     spec = _section_or_404(section_slug).spec
     worksheet = service.worksheet_of(workspace.strategy, section_slug)
     if request.method == "POST":
-        if not workspace.can_edit:
-            abort(403)
+        workspace.require_editor()
         return _save(workspace, worksheet, spec)
     db.session.commit()
     pending = session.pop(PENDING_FORM, None)
@@ -213,8 +219,7 @@ def _change_rows(workspace, worksheet, spec, form, row_action):
 @access.signed_in
 def resolve(municipality_id, section_slug):
     workspace = Workspace(municipality_id)
-    if not workspace.can_edit:
-        abort(403)
+    workspace.require_editor()
     spec = _section_or_404(section_slug).spec
     worksheet = service.worksheet_of(workspace.strategy, section_slug)
     draft = service.draft_of(worksheet.id, current_user.id)
@@ -296,8 +301,7 @@ def history(municipality_id, section_slug):
 @access.signed_in
 def restore(municipality_id, section_slug, version):
     workspace = Workspace(municipality_id)
-    if not workspace.can_edit:
-        abort(403)
+    workspace.require_editor()
     _section_or_404(section_slug)
     worksheet = service.worksheet_of(workspace.strategy, section_slug)
     if not 1 <= version <= worksheet.version:
@@ -330,8 +334,7 @@ def audit(municipality_id):
 def autosave(municipality_id, section_slug):
     """The script's draft saves: same rules as the form, answered in JSON."""
     workspace = Workspace(municipality_id)
-    if not workspace.can_edit:
-        abort(403)
+    workspace.require_editor()
     spec = _section_or_404(section_slug).spec
     worksheet = service.worksheet_of(workspace.strategy, section_slug)
     form = section_form(spec, {}, formdata=request.form)
@@ -408,8 +411,7 @@ def download(municipality_id, kind):
 @access.signed_in
 def import_backup(municipality_id):
     workspace = Workspace(municipality_id)
-    if not workspace.is_coordinator:
-        abort(404)
+    workspace.require_coordinator()
     form = ImportForm()
     if form.validate_on_submit():
         try:
@@ -429,8 +431,7 @@ def import_backup(municipality_id):
 def share(municipality_id):
     """A coordinator lets (or stops letting) a cohort's trainers read the workspace."""
     workspace = Workspace(municipality_id)
-    if not workspace.is_coordinator:
-        abort(403)
+    workspace.require_coordinator()
     cohort_id = request.form.get("cohort", type=int)
     allowed = {cohort.id for cohort in cohort_service.cohorts_of_municipality(municipality_id)}
     if cohort_id not in allowed:
