@@ -293,3 +293,15 @@ def test_strategy_contents_reach_trainers_only_when_shared(app, trainer):
         data={"csrf_token": csrf_token(coordinator, overview), "cohort": str(cohort_id)},
     )
     assert trainer.get(url).status_code == 404
+
+
+def test_last_activity_is_shown_and_sorts(app, trainer):
+    city = make_municipality(app)
+    cohort_id = make_cohort(app, trainer.user_id)
+    populate(app, cohort_id, 4, [city])
+    page = soup(trainer.get(f"/cohorts/{cohort_id}?sort=activity"))
+    activity = [
+        row.find_all("td")[-1].get_text(strip=True) for row in page.select("table.matrix tbody tr")
+    ]
+    assert activity[:2] != ["—", "—"]  # participants with progress come first
+    assert activity[-1] == "—"

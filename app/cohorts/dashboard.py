@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import func, select
 
 from app.content import Module, catalog
 from app.extensions import db
-from app.learn.progress import module_state
 from app.models import (
     Cohort,
     CohortMember,
@@ -42,8 +41,8 @@ PROGRESS_COLUMNS = (
     ModuleProgress.user_id,
     ModuleProgress.module_key,
     ModuleProgress.best_score,
-    ModuleProgress.completed_at,
-    ModuleProgress.updated_at,
+    # A flag, not the timestamp: thousands of rows need no datetime conversion.
+    ModuleProgress.completed_at.is_not(None).label("done"),
 )
 
 
@@ -56,14 +55,14 @@ class Participant:
     last_activity: datetime | None = None
 
     def state(self, module_key: str) -> str:
-        return module_state(self.cells.get(module_key))
+        return _state(self.cells.get(module_key))
 
     def row(self, module_keys: list[str]) -> list[tuple[str, int | None]]:
         """(state, best score) per module, in the dashboard's column order."""
         cells = self.cells
         return [
             (
-                module_state(cells.get(key)),
+                _state(cells.get(key)),
                 cells[key].best_score if cells.get(key) is not None else None,
             )
             for key in module_keys
@@ -143,6 +142,15 @@ def build(cohort: Cohort) -> Dashboard:
         if city_id is not None:
             city = cities.setdefault(city_id, CityRef(city_id, city_name, country))
         participants.append(_participant(PersonRef(user_id, name), city, progress[user_id], keys))
+    last_seen = dict(
+        db.session.execute(
+            select(ModuleProgress.user_id, func.max(ModuleProgress.updated_at))
+            .where(ModuleProgress.user_id.in_(member_ids), ModuleProgress.module_key.in_(keys))
+            .group_by(ModuleProgress.user_id)
+        ).all()
+    )
+    for person in participants:
+        person.last_activity = _aware(last_seen.get(person.user.id))
     return Dashboard(
         cohort=cohort,
         modules=modules,
@@ -155,9 +163,22 @@ def build(cohort: Cohort) -> Dashboard:
 
 def _participant(user, municipality, rows: dict, keys: list[str]) -> Participant:
     cells = {key: rows.get(key) for key in keys}
-    done = sum(1 for row in cells.values() if row is not None and row.completed_at)
-    seen = [row.updated_at for row in cells.values() if row is not None]
-    return Participant(user, municipality, cells, done, max(seen) if seen else None)
+    done = sum(1 for row in cells.values() if row is not None and row.done)
+    return Participant(user, municipality, cells, done)
+
+
+def _aware(value):
+    """Aggregates bypass the column type: SQLite hands back text, PostgreSQL an aware time."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _state(row) -> str:
+    if row is None:
+        return "not-started"
+    return "completed" if row.done else "in-progress"
 
 
 def _cities(participants: list[Participant], module_count: int) -> list[CityRollup]:
@@ -189,7 +210,7 @@ def _modules(modules, participants, member_ids) -> list[ModuleRollup]:
         for key, row in person.cells.items():
             if row is None:
                 continue
-            rollups[key].completed += bool(row.completed_at)
+            rollups[key].completed += bool(row.done)
             if row.best_score is not None:
                 rollups[key].scores.append(row.best_score)
     attempts = db.session.execute(
