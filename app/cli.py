@@ -11,6 +11,7 @@ from app.auth.sessions import purge_expired_sessions
 from app.backup import backup_cli
 from app.content.cli import guides_cli
 from app.demo import demo_cli
+from app.deploycheck import security_check
 from app.extensions import db
 
 accounts_cli = AppGroup("accounts", help="Accounts and sessions.")
@@ -46,3 +47,4 @@ def register_cli(app) -> None:
     app.cli.add_command(guides_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(security_check)
