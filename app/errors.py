@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.auth.sessions import PENDING_FORM
 from app.extensions import db
+from app.security_log import security_event
 
 MESSAGES = {
     400: (
@@ -59,6 +60,12 @@ def render_error(status: int, incident: str | None = None, detail=None):
 
 
 def handle_http_error(error: HTTPException):
+    if error.code in (403, 404, 429) and request.endpoint and request.endpoint != "static":
+        security_event(
+            {403: "access_denied", 404: "not_found", 429: "rate_limited"}[error.code],
+            "refused",
+            method=request.method,
+        )
     return render_error(error.code or 500)
 
 
@@ -67,6 +74,7 @@ KEEP_TEXT_ON_EXPIRY = {"strategy.section"}
 
 
 def handle_csrf_error(error: CSRFError):
+    security_event("csrf", "refused", method=request.method)
     if (
         request.method == "POST"
         and request.endpoint in KEEP_TEXT_ON_EXPIRY

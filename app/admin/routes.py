@@ -26,6 +26,7 @@ from app.forms import options
 from app.mail import send_invitation, send_link
 from app.models import Invitation, InvitationPurpose, Membership, Municipality, User
 from app.models.base import utcnow
+from app.security_log import security_event
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -108,6 +109,13 @@ def person(user_id):
                 _("You cannot remove your own administrator role or deactivate yourself."), "error"
             )
         else:
+            security_event(
+                "role_change",
+                "ok",
+                subject=user.id,
+                site_role=form.site_role.data,
+                active=form.active.data,
+            )
             user.site_role = form.site_role.data
             user.active = form.active.data
             if not user.active:

@@ -32,6 +32,7 @@ from app.auth.passwords import verify_password
 from app.auth.sessions import begin_signed_in_session, end_sessions_of
 from app.extensions import db, limiter, login_manager
 from app.models import InvitationPurpose, SiteRole, User, UserSession
+from app.security_log import security_event
 from app.urls import safe_next
 
 blueprint = Blueprint("auth", __name__)
@@ -49,7 +50,7 @@ def _account_key() -> str:
 
 def start_session(user: User) -> None:
     begin_signed_in_session(user)
-    current_app.logger.info("sign-in ok user=%s", user.id)
+    security_event("sign_in", "ok", actor_id=user.id)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -74,7 +75,11 @@ def login():
             db.session.commit()
             return redirect(safe_next(request.args.get("next")))
         db.session.commit()  # keep the failure count
-        current_app.logger.warning("sign-in refused locked=%s", bool(result.refusal))
+        security_event(
+            "sign_in",
+            "locked" if result.refusal and result.refusal.locked else "refused",
+            account=throttle.throttle_key(form.email.data)[:3] + "…",
+        )
         flash(_refusal_message(result.refusal), "error")
     return render_template("auth/login.html", form=form)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +15,7 @@ from app.auth.passwords import verify_password
 from app.auth.routes import blueprint, start_session
 from app.extensions import db, limiter
 from app.models import User
+from app.security_log import security_event
 from app.urls import safe_next
 
 ENROLMENT = "totp_enrolment"
@@ -49,7 +50,7 @@ def second_factor():
         if refusal is None:
             throttle.record_failure(key)
         db.session.commit()
-        current_app.logger.warning("second factor refused user=%s", user.id)
+        security_event("second_factor", "refused", actor_id=user.id)
         form.code.errors.append(_("That code is not right, or was used already."))
     return render_template("auth/second_factor.html", form=form)
 

@@ -22,6 +22,7 @@ from app.learn.progress import progress_by_module
 from app.learn.readiness import latest_two, profile
 from app.models import Cohort, Municipality, User
 from app.models.base import utcnow
+from app.security_log import security_event
 from app.strategy import export as documents
 from app.strategy.routes import attachment
 from app.strategy.service import strategy_of
@@ -160,6 +161,7 @@ def show(cohort_id):
 def export(cohort_id, kind):
     cohort = _cohort_for_trainer(cohort_id)
     board = figures.build(cohort)
+    security_event("cohort_export", "ok", cohort=cohort.id, format=kind)
     stem = f"{cohort.name} - {_('dashboard')}"
     if kind == "xlsx":
         content = exports.to_xlsx(

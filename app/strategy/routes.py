@@ -29,6 +29,7 @@ from app.content import catalog
 from app.extensions import db, limiter
 from app.models import Municipality, MunicipalRole, StrategyStatus
 from app.models.base import utcnow
+from app.security_log import security_event
 from app.strategy import export, importing, service
 from app.strategy.forms import (
     STATUS_LABELS,
@@ -393,6 +394,7 @@ def download(municipality_id, kind):
     workspace = Workspace(municipality_id)
     municipality, strategy = workspace.municipality, workspace.strategy
     service.record(municipality.id, current_user.id, "exported", None, {"format": kind})
+    security_event("strategy_export", "ok", municipality_id=municipality.id, format=kind)
     db.session.commit()
     if kind == "pdf":
         return _download(
@@ -438,6 +440,12 @@ def share(municipality_id):
         abort(404)
     shared = request.form.get("shared") == "y"
     cohort_service.share(cohort_id, municipality_id, current_user.id, shared)
+    security_event(
+        "strategy_share",
+        "shared" if shared else "unshared",
+        municipality_id=municipality_id,
+        cohort=cohort_id,
+    )
     service.record(
         municipality_id,
         current_user.id,
