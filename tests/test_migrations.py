@@ -25,3 +25,52 @@ def test_migrations_match_the_models_and_downgrade_cleanly(database_uri):
         assert "quiz_attempt" in inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrade_from_the_first_revision_keeps_data(database_uri):
+    """T-MIG-2: rows written at revision 0001, Arabic text included, survive every migration."""
+    app = make_app(database_uri)
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO municipality (id, name, country, region, created_at) "
+                    "VALUES (1, 'ترينكومالي', 'LK', 'جنوب آسيا', '2026-01-01 00:00:00+00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    'INSERT INTO "user" (id, email, name, password_hash, locale, site_role, '
+                    "active, created_at, password_changed_at) "
+                    "VALUES (1, 'a@example.org', 'عائشة', 'x', "
+                    "'ar', 'member', true, '2026-01-01 00:00:00+00:00', "
+                    "'2026-01-01 00:00:00+00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO membership (id, user_id, municipality_id, role, created_at) "
+                    "VALUES (1, 1, 1, 'editor', '2026-01-01 00:00:00+00:00')"
+                )
+            )
+        upgrade()
+        from app.models import Municipality, User
+
+        user = db.session.get(User, 1)
+        city = db.session.get(Municipality, 1)
+        print(
+            f"\nT-MIG-2: 3 rows at 0001, after upgrade: {user.name}, {city.name}, "
+            f"memberships {len(user.memberships)}, totp {user.totp_secret}"
+        )
+        assert (user.name, city.name, city.region) == ("عائشة", "ترينكومالي", "جنوب آسيا")
+        assert user.memberships[0].role == "editor" and user.totp_secret is None
+        db.session.remove()
+        db.engine.dispose()
