@@ -12,6 +12,7 @@ import time
 
 import pyotp
 import segno
+from flask import current_app, redirect, session, url_for
 from sqlalchemy import delete, select
 
 from app.extensions import db
@@ -100,8 +101,6 @@ def disable(user: User) -> None:
 
 
 def must_enrol(user) -> bool:
-    from flask import current_app
-
     return (
         current_app.config["REQUIRE_STAFF_TWO_FACTOR"]
         and user.is_authenticated
@@ -112,14 +111,10 @@ def must_enrol(user) -> bool:
 
 def must_enrol_if_disabled(user) -> bool:
     """Staff may not turn two-factor sign-in off where the site requires it of them."""
-    from flask import current_app
-
     return current_app.config["REQUIRE_STAFF_TWO_FACTOR"] and user.site_role in STAFF_ROLES
 
 
 def ask_for_second_factor(user: User, next_url: str | None):
     """The password was right; the session is not signed in until the second factor is."""
-    from flask import redirect, session, url_for
-
     session[PENDING] = {"user_id": user.id, "at": int(time.time()), "next": next_url or ""}
     return redirect(url_for("auth.second_factor"))

@@ -126,6 +126,14 @@ def shared_municipalities(cohort_id: int) -> set[int]:
     return set(rows)
 
 
+def cohorts_sharing(municipality_id: int) -> set[int]:
+    """The cohorts whose trainers may read this municipality's strategy."""
+    rows = db.session.execute(
+        select(CohortShare.cohort_id).where(CohortShare.municipality_id == municipality_id)
+    ).scalars()
+    return set(rows)
+
+
 def cohorts_of_municipality(municipality_id: int):
     """Cohorts in which someone from this municipality takes part (sharing candidates)."""
     return list(

@@ -90,9 +90,7 @@ def overview(municipality_id):
         sections.append((section, filled, total, sheet))
     db.session.commit()
     cohorts = cohort_service.cohorts_of_municipality(municipality_id)
-    shared_with = {
-        c.id for c in cohorts if municipality_id in cohort_service.shared_municipalities(c.id)
-    }
+    shared_with = cohort_service.cohorts_sharing(municipality_id)
     return render_template(
         "strategy/overview.html",
         cohorts=cohorts,
