@@ -18,8 +18,8 @@ from app.admin.forms import (
     MunicipalityForm,
     UserForm,
 )
-from app.auth import services, throttle
-from app.auth.forms import ButtonForm
+from app.auth import personal_data, services, throttle
+from app.auth.forms import ButtonForm, EraseAccountForm
 from app.auth.sessions import end_sessions_of
 from app.extensions import db
 from app.forms import options
@@ -202,6 +202,22 @@ def end_sessions(user_id):
     db.session.commit()
     flash(_("Sessions ended: %(count)s.", count=ended), "success")
     return redirect(url_for("admin.person", user_id=user.id))
+
+
+@blueprint.route("/people/<int:user_id>/erase", methods=["GET", "POST"])
+@access.admin_only
+def erase_person(user_id):
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        return redirect(url_for("auth.delete_account"))
+    form = EraseAccountForm()
+    if form.validate_on_submit():
+        security_event("account_erased", "ok", subject=user.id)
+        personal_data.erase_account(user)
+        db.session.commit()
+        flash(_("The account was erased."), "success")
+        return redirect(url_for("admin.people"))
+    return render_template("admin/erase_person.html", user=user, form=form)
 
 
 @blueprint.route("/invitations", methods=["GET", "POST"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired
 
 from app.auth.passwords import MAX_LENGTH
 from app.forms import at_most, email_address, locale_field, new_password_fields, required
@@ -99,3 +100,39 @@ class DisableTwoFactorForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField(_l("Turn off two-factor sign-in"))
+
+
+def _current_password() -> PasswordField:
+    return PasswordField(
+        _l("Your password"),
+        validators=[required(), at_most(MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New email address"),
+        validators=[required(), email_address(), at_most(254)],
+        filters=[lambda value: value.strip() if value else value],
+        render_kw={"autocomplete": "email"},
+    )
+    password = _current_password()
+    submit = SubmitField(_l("Change email address"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = _current_password()
+    confirm = BooleanField(
+        _l("I understand that my account, progress and notes are deleted for good."),
+        validators=[DataRequired(message=_l("Please tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Delete my account"))
+
+
+class EraseAccountForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I understand that this person's account, progress and notes are deleted for good."),
+        validators=[DataRequired(message=_l("Please tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Erase this account"))

@@ -48,6 +48,23 @@ def _account_key() -> str:
     return "account:" + throttle.throttle_key(request.form.get("email", ""))
 
 
+def _per_address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_PER_IP"]
+
+
+# Every pathway that checks a secret goes through a limiter. Link tokens and the forms behind
+# them get the sign-in form's per-address limit; a signed-in person's password checked again
+# (password change, two-factor settings, recovery codes) gets the per-account one, shared
+# across those forms so that each does not add its own allowance.
+link_token_checks = limiter.limit(_per_address_limit)
+password_rechecks = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"],
+    scope="password-recheck",
+    key_func=lambda: f"password-recheck:{current_user.get_id()}",
+    methods=["POST"],
+)
+
+
 def start_session(user: User) -> None:
     begin_signed_in_session(user)
     security_event("sign_in", "ok", actor_id=user.id)
@@ -117,12 +134,14 @@ def _hold_token(kind: str, token: str, endpoint: str):
 
 @blueprint.route("/setup/<token>")
 @access.public
+@link_token_checks
 def setup_link(token):
     return _hold_token("setup_token", token, "auth.setup")
 
 
 @blueprint.route("/setup", methods=["GET", "POST"])
 @access.public
+@limiter.limit(_per_address_limit, methods=["POST"])
 def setup():
     invitation = services.find_invitation(session.get("setup_token"), InvitationPurpose.SETUP)
     if invitation is None or services.has_accounts():
@@ -149,12 +168,14 @@ def setup():
 
 @blueprint.route("/invite/<token>")
 @access.public
+@link_token_checks
 def invitation_link(token):
     return _hold_token("invite_token", token, "auth.invitation")
 
 
 @blueprint.route("/invite", methods=["GET", "POST"])
 @access.public
+@limiter.limit(_per_address_limit, methods=["POST"])
 def invitation():
     invite = services.find_invitation(session.get("invite_token"), InvitationPurpose.INVITE)
     if invite is None:
@@ -187,6 +208,7 @@ def _join_as_current_user(invite):
 
 @blueprint.route("/reset/<token>")
 @access.public
+@link_token_checks
 def reset_link(token):
     return _hold_token("reset_token", token, "auth.reset_password")
 
@@ -232,6 +254,7 @@ def account():
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
 @access.signed_in
+@password_rechecks
 def change_password():
     form = ChangePasswordForm()
     form.extra_context = _context_words(current_user)
@@ -271,5 +294,5 @@ def end_other_sessions():
     return redirect(url_for("auth.sessions"))
 
 
-# The second sign-in step adds its routes to this blueprint.
-from app.auth import twofactor_routes  # noqa: E402, F401
+# The second sign-in step and the account's own data add their routes to this blueprint.
+from app.auth import account_routes, twofactor_routes  # noqa: E402, F401

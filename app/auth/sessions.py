@@ -41,6 +41,11 @@ class ServerSession(CallbackDict, SessionMixin):
         self.clear()
         self.rotate = True
 
+    def forget(self) -> None:
+        """Start afresh when the row is gone already (the account was erased)."""
+        self.clear()
+        self.row = None
+
 
 class DatabaseSessionInterface(SessionInterface):
     serializer = session_json_serializer

@@ -12,7 +12,7 @@ from app import access
 from app.auth import throttle, twofactor
 from app.auth.forms import DisableTwoFactorForm, EnableTwoFactorForm, SecondFactorForm
 from app.auth.passwords import verify_password
-from app.auth.routes import blueprint, start_session
+from app.auth.routes import blueprint, password_rechecks, start_session
 from app.extensions import db, limiter
 from app.models import User
 from app.security_log import security_event
@@ -57,6 +57,7 @@ def second_factor():
 
 @blueprint.route("/account/two-factor", methods=["GET", "POST"])
 @access.signed_in
+@password_rechecks
 def two_factor():
     if current_user.totp_secret:
         return _manage_two_factor()
@@ -102,6 +103,7 @@ def _manage_two_factor():
 
 @blueprint.route("/account/two-factor/recovery-codes", methods=["POST"])
 @access.signed_in
+@password_rechecks
 def new_recovery_codes():
     if not current_user.totp_secret:
         abort(404)

@@ -15,6 +15,7 @@ from app.cohorts import dashboard as figures
 from app.cohorts import exports, service
 from app.cohorts.forms import CohortForm, JoinCodeForm, JoinForm, JoinWithAccountForm
 from app.content import catalog
+from app.downloads import attachment
 from app.extensions import db
 from app.forms import options
 from app.learn import quizzes
@@ -24,7 +25,6 @@ from app.models import Cohort, Municipality, User
 from app.models.base import utcnow
 from app.security_log import security_event
 from app.strategy import export as documents
-from app.strategy.routes import attachment
 from app.strategy.service import strategy_of
 
 blueprint = Blueprint("cohorts", __name__)

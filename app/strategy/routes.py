@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import secrets
 
 from flask import (
@@ -13,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -26,6 +24,7 @@ from app import access
 from app.auth.sessions import PENDING_FORM
 from app.cohorts import service as cohort_service
 from app.content import catalog
+from app.downloads import attachment
 from app.extensions import db, limiter
 from app.models import Municipality, MunicipalRole, StrategyStatus
 from app.models.base import utcnow
@@ -197,7 +196,8 @@ def _change_rows(workspace, worksheet, spec, form, row_action):
         abort(400)
     data = submitted_data(spec, form)
     rows = list(data.get(field_id) or [])
-    position = int(index) if index.isdigit() else -1
+    # isdecimal, not isdigit: int() refuses digits such as "²" that isdigit accepts.
+    position = int(index) if index.isdecimal() and len(index) <= 4 else -1
     if action == "add" and len(rows) < table.max_rows:
         rows.append({column.id: None for column in table.columns})
     elif action == "remove" and 0 <= position < len(rows):
@@ -349,6 +349,7 @@ def autosave(municipality_id, section_slug):
         submitted_data(spec, form),
         current_user.id,
         form.save_id.data or None,
+        merge=False,  # the page keeps its own copy of the other fields: never build on theirs
     )
     db.session.commit()
     if isinstance(result, service.Conflict):
@@ -362,15 +363,6 @@ def autosave(municipality_id, section_slug):
         next_save_id=secrets.token_hex(16),
         message=_("Saved at %(time)s.", time=format_time(utcnow(), "short")),
     )
-
-
-def attachment(content: bytes, mimetype: str, name: str):
-    """A download with a server-chosen name (RFC 6266 encoding for any script) and no cache."""
-    response = send_file(
-        io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _download(content: bytes, mimetype: str, municipality, extension: str):
