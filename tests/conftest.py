@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db, limiter
+from tests import logscan
 
 FIXTURE_GUIDES = Path(__file__).parent / "fixtures" / "guides"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -29,7 +30,33 @@ def make_app(database_uri: str, **overrides):
         "SERVER_NAME": None,
     }
     config.update(overrides)
-    return create_app(config)
+    application = create_app(config)
+    application.after_request(logscan.watch_response)
+    return application
+
+
+def pytest_configure(config):
+    logscan.attach()
+
+
+@pytest.fixture(autouse=True)
+def _collect_logs():
+    logscan.attach()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """T-LOG-2 over the whole run: a secret or an address in any log record fails the run."""
+    summary, found = logscan.report()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("")
+        reporter.write_line(summary)
+        for secret, line in found[:20]:
+            reporter.write_line(f"  {secret} in: {line}")
+        if found:
+            reporter.write_line("T-LOG-2 fails the run: a log record holds a secret or an address")
+    if found and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _reset_schema():

@@ -5,6 +5,7 @@ import json
 import logging
 
 from app.models import MunicipalRole, SiteRole
+from tests import logscan
 from tests.helpers import PASSWORD, csrf_token, login, make_municipality, make_user, post
 
 
@@ -63,3 +64,19 @@ def test_no_password_token_or_line_break_reaches_the_log(app, client, caplog):
     cookie = client.get_cookie("session").value
     assert cookie not in text
     assert "\nFAKE" not in text
+
+
+def test_the_whole_run_log_scan_finds_what_it_watches():
+    """T-LOG-2's run-wide scan (tests/logscan.py) can fail: it reports each kind of leak."""
+    cookie, token = "k" * 43, "t" * 40
+    lines = [
+        "werkzeug: GET /account HTTP/1.1 200",
+        f"app.security: session {cookie}",
+        f"app: csrf {token}",
+        f"app: password was {PASSWORD}",
+        "flask_limiter: ratelimit exceeded for account:asha@example.org",
+        "app: note CANARY-1a2b3c4d",
+    ]
+    found = logscan.hits(lines, {cookie, token, "short"})
+    assert len(found) == 5
+    assert logscan.hits(lines[:1], {cookie, token}) == []
