@@ -16,13 +16,23 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Optional
+from wtforms.validators import Optional, Regexp
 
 from app.content import translate
 from app.content.schema import WorksheetField, WorksheetFile
 from app.forms import at_most, options
 from app.learn.forms import CheckboxesField
 from app.models import StrategyStatus
+
+# The hidden fields our pages fill in; any other value was not sent by them and is refused
+# (a form error, never a 500 from int() or a database column limit).
+# No Optional(): it would let whitespace through to int().
+VERSION_PATTERN = Regexp(r"^[0-9]{0,9}\Z")
+SAVE_ID_PATTERN = Regexp(r"^[A-Za-z0-9_-]{0,64}\Z")
+
+# Our own message: WTForms' default is untranslated inside table rows (plain WTForms forms,
+# without Flask-WTF's translations), and its multiple-choice wording is not in our catalogs.
+NOT_A_CHOICE = _l("Not a valid choice.")
 
 STATUS_LABELS = {
     StrategyStatus.DRAFT: _l("Draft"),
@@ -42,17 +52,29 @@ def _field(spec: WorksheetField):
     if spec.type == "choice":
         choices = [("", _l("Not chosen"))] + [(c.id, translate(c.label)) for c in spec.options]
         return SelectField(
-            label, description=description, choices=options(choices), validators=[Optional()]
+            label,
+            description=description,
+            choices=options(choices),
+            validators=[Optional()],
+            invalid_choice_message=NOT_A_CHOICE,
         )
     if spec.type == "multi_choice":
         choices = [(c.id, translate(c.label)) for c in spec.options]
         return CheckboxesField(
-            label, description=description, choices=options(choices), validators=[Optional()]
+            label,
+            description=description,
+            choices=options(choices),
+            validators=[Optional()],
+            invalid_choice_message=NOT_A_CHOICE,
         )
     if spec.type == "rating":
         choices = [(str(n), str(n)) for n in range(1, 6)]
         return RadioField(
-            label, description=description, choices=options(choices), validators=[Optional()]
+            label,
+            description=description,
+            choices=options(choices),
+            validators=[Optional()],
+            invalid_choice_message=NOT_A_CHOICE,
         )
     row_form = type("RowForm", (Form,), {column.id: _field(column) for column in spec.columns})
     return FieldList(
@@ -63,8 +85,8 @@ def _field(spec: WorksheetField):
 def section_form(spec: WorksheetFile, data: dict, formdata=None) -> FlaskForm:
     """The section's form, filled from `data` unless a submission is given."""
     attributes = {field.id: _field(field) for field in spec.fields}
-    attributes["base_version"] = HiddenField()
-    attributes["save_id"] = HiddenField()
+    attributes["base_version"] = HiddenField(validators=[VERSION_PATTERN])
+    attributes["save_id"] = HiddenField(validators=[SAVE_ID_PATTERN])
     attributes["submit"] = SubmitField(_l("Save"))
     form_class = type("SectionForm", (FlaskForm,), attributes)
     if formdata is not None:
@@ -88,7 +110,7 @@ def submitted_data(spec: WorksheetFile, form) -> dict:
 
 
 class ResolveForm(FlaskForm):
-    base_version = HiddenField()
+    base_version = HiddenField(validators=[Regexp(r"^[0-9]{1,9}\Z")])
     submit = SubmitField(_l("Save my choices"))
 
 

@@ -82,8 +82,15 @@ class Conflict:
 
 
 def save_section(
-    worksheet: Worksheet, base_version: int, data: dict, author_id: int, save_id: str | None = None
+    worksheet: Worksheet,
+    base_version: int,
+    data: dict,
+    author_id: int,
+    save_id: str | None = None,
+    merge: bool = True,
 ) -> Saved | Conflict:
+    """merge=False refuses a save whose base is no longer current instead of merging it: the
+    autosave's page cannot show the merged text, so its next save would undo the others'."""
     spec = catalog().worksheet(worksheet.section_slug).spec
     mine = normalise_section(spec, data)
     if save_id:
@@ -92,12 +99,18 @@ def save_section(
         ).scalar_one_or_none()
         if earlier is not None and earlier.worksheet_id == worksheet.id:
             return Saved(earlier.version)  # a retry of a save that already succeeded
+        if earlier is not None:
+            save_id = None  # minted for another section: not a retry, and already taken
     merged_fields: list[str] = []
     for _ in range(MERGE_RETRIES):
         if _write_if_unchanged(worksheet, base_version, mine, author_id, save_id):
             _forget_draft(worksheet.id, author_id)
             return Saved(base_version + 1, merged_fields)
         db.session.refresh(worksheet)
+        if not merge:
+            return Conflict(
+                worksheet.version, [], mine, normalise_section(spec, worksheet.data), mine
+            )
         base = normalise_section(spec, revision_data(worksheet.id, base_version))
         theirs = normalise_section(spec, worksheet.data)
         merged, conflicts = three_way(base, mine, theirs)

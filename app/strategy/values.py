@@ -18,7 +18,10 @@ def normalise(field: WorksheetField, value):
     if field.type in ("short_text", "long_text", "choice"):
         return (value or "").replace("\r\n", "\n").strip() if isinstance(value, str) else ""
     if field.type == "multi_choice":
-        return sorted(str(v) for v in value) if isinstance(value, list) else []
+        # Only the field's options, each once: a crafted request may repeat a box or send an
+        # empty one, which the form's Optional() lets through.
+        ids = {option.id for option in field.options}
+        return sorted({str(v) for v in value} & ids) if isinstance(value, list) else []
     if field.type == "rating":
         try:
             rating = int(value)
