@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 LOCALES := ar bn hi ur si ta dv
 
-.PHONY: run test lint format translations compile-translations bench clean
+.PHONY: run test lint format translations compile-translations bench clean sbom lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
 
 compile-translations: $(VENV)/.installed-run
 	$(BIN)/pybabel compile -d translations -D messages --statistics 2>&1 | grep -v '^compiling' || true
@@ -54,5 +58,14 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 # Figures for the speed and weight targets (prints, asserts nothing). BENCH_SECONDS sets each load run.
-bench: $(VENV)/.installed-test compile-translations
+bench: $(VENV)/.installed-bench compile-translations
 	$(BIN)/python bench/run.py
+
+# CycloneDX SBOM of the installed environment (git-ignored; attach it to a release).
+sbom: $(VENV)/.installed-test
+	$(BIN)/cyclonedx-py environment --pyproject pyproject.toml -o sbom.json $(BIN)/python
+
+# requirements.lock: runtime dependencies, direct and transitive, pinned with sha256 hashes at the
+# installed versions (needs the package index). Commit the result.
+lock: $(VENV)/.installed-run
+	$(BIN)/python scripts/lock.py requirements.lock

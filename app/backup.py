@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -34,13 +35,31 @@ def _value(value):
     return value
 
 
+@contextmanager
+def _snapshot():
+    """A connection that reads every table from one snapshot, so a save committed while the
+    backup runs is wholly in it or wholly out of it. PostgreSQL: REPEATABLE READ. SQLite: an
+    explicit BEGIN (the driver opens no transaction for reads), whose first read fixes the
+    snapshot; WAL lets saves go on meanwhile."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        elif connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")
+        yield connection
+        connection.rollback()
+
+
 def dump() -> dict:
     """Every table's rows in primary-key order, so two backups of the same data are equal."""
     tables = {}
-    for table in db.metadata.sorted_tables:
-        order = [column for column in table.primary_key.columns]
-        rows = db.session.execute(select(table).order_by(*order)).mappings()
-        tables[table.name] = [{key: _value(value) for key, value in row.items()} for row in rows]
+    with _snapshot() as connection:
+        for table in db.metadata.sorted_tables:
+            order = [column for column in table.primary_key.columns]
+            rows = connection.execute(select(table).order_by(*order)).mappings()
+            tables[table.name] = [
+                {key: _value(value) for key, value in row.items()} for row in rows
+            ]
     return tables
 
 
