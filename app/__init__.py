@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from app import content, i18n
     from app.auth.sessions import DatabaseSessionInterface
+    from app.learn import page_cache
     from app.sqlite import configure_sqlite
 
     db.init_app(app)
@@ -54,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     content.init_app(app)
+    page_cache.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

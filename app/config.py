@@ -31,6 +31,10 @@ class DefaultConfig:
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     # The session row's last_seen is refreshed at most this often, to spare a write per request.
     SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+    # Rendered public pages kept per process (language x address); 0 turns the cache off.
+    PUBLIC_PAGE_CACHE_SIZE = 1024
+    # Exported PDFs kept per process, each for the exact document it was laid out from.
+    PDF_CACHE_SIZE = 8
 
     # CSRF tokens live as long as the session that holds them (the session already expires).
     WTF_CSRF_TIME_LIMIT = None

@@ -1,14 +1,21 @@
 """`make bench`: prints the figures the targets are checked against; asserts nothing.
 
 Step page vs a bare Flask page under the same gunicorn settings, compressed page weights,
-a step page on emulated slow 3G, the dashboard at 100 / 1,000 / 10,000 participants, and
-worksheet saves with 20 concurrent editors.
+a step page on emulated slow 3G, the dashboard at 100 / 1,000 / 10,000 participants,
+worksheet saves with 20 concurrent editors, a mixed workload of 100 simulated users
+(bench/mixed_load.py, T-LOAD-2) and PDF exports and sign-in bursts (bench/heavy.py, T-LOAD-3).
+
+BENCH_ONLY=mixed,heavy (any of: throughput, weights, slow3g, dashboard, saves, mixed, heavy)
+runs only those parts. The mixed workload and the heavy functions use PostgreSQL when
+BENCH_DATABASE_URL or TEST_DATABASE_URL is set, else a SQLite file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.client
+import itertools
 import os
 import statistics
 import subprocess
@@ -16,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,17 +40,29 @@ def percentile(values, share):
 
 
 def load(port: int, path: str, seconds: float = SECONDS, concurrency: int = 8):
-    """Requests per second and p95 latency, keeping each client's cookies like a browser."""
-    latencies, stop = [], time.monotonic() + seconds
+    """Requests per second, p95 latency and the count of answers other than 200, keeping each
+    client's cookies like a browser. Each request comes from another reader's address (sent as
+    X-Forwarded-For, which the step server trusts from one proxy), as on a public site: one
+    address alone would meet the per-address limit, not the page's cost."""
+    latencies, refused, stop = [], [], time.monotonic() + seconds
+    addresses = itertools.count()
 
     def client():
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         cookie = None
         while time.monotonic() < stop:
+            number = next(addresses) % 50_000
+            headers = {
+                "X-Forwarded-For": f"10.{number // 65536}.{number // 256 % 256}.{number % 256}"
+            }
+            if cookie:
+                headers["Cookie"] = cookie
             started = time.perf_counter()
-            connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             response.read()
+            if response.status != 200:
+                refused.append(response.status)
             cookie = cookie or (response.getheader("Set-Cookie") or "").split(";")[0] or None
             latencies.append(time.perf_counter() - started)
 
@@ -51,17 +71,21 @@ def load(port: int, path: str, seconds: float = SECONDS, concurrency: int = 8):
         thread.start()
     for thread in threads:
         thread.join()
-    return len(latencies) / seconds, percentile(latencies, 0.95) * 1000
+    return len(latencies) / seconds, percentile(latencies, 0.95) * 1000, len(refused)
 
 
-def gunicorn(app_spec: str, port: int, env: dict) -> subprocess.Popen:
+def gunicorn(app_spec: str, port: int, env: dict, log: Path | None = None) -> subprocess.Popen:
+    """Two sync workers on loopback; `log` keeps the server's stderr (tracebacks) in a file."""
+    stderr = log.open("ab") if log else subprocess.DEVNULL
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", app_spec],
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )
+    if log:
+        stderr.close()  # the server holds its own copy
     # The port opens before the workers have loaded the app: wait until pages come back,
     # then warm both workers so that no measurement includes start-up.
     deadline = time.monotonic() + 60
@@ -78,33 +102,143 @@ def gunicorn(app_spec: str, port: int, env: dict) -> subprocess.Popen:
     return process
 
 
-def throughput(database: str) -> None:
-    env = {"DATABASE_URL": database, "FLASK_SECRET_KEY": "bench"}
+def server_problems(log: Path, label: str) -> None:
+    """Worker timeouts and tracebacks in a server's log: counted, with each kind's last line,
+    and the first traceback that is not a timed-out worker's exit printed whole."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    timeouts = text.count("WORKER TIMEOUT")
+    blocks = text.split("Traceback (most recent call last):")[1:]
+    endings = Counter()
+    first_real = None
+    for block in blocks:
+        lines = [line for line in block.splitlines() if line and not line.startswith(" ")]
+        ending = lines[0] if lines else "?"
+        endings[ending] += 1
+        if first_real is None and not ending.startswith("SystemExit"):
+            first_real = block
+    kinds = "; ".join(f"{count} x {ending[:120]}" for ending, count in endings.items())
+    print(
+        f"{label}: server log: {timeouts} worker timeouts (gunicorn kills a worker after 30 s); "
+        f"{len(blocks)} tracebacks{': ' + kinds if kinds else ''}"
+    )
+    if first_real is not None:
+        print("Traceback (most recent call last):" + first_real[:6000])
+
+
+def server_rss(process: subprocess.Popen) -> int:
+    """Resident memory of a gunicorn master and its workers, in bytes."""
+    import psutil
+
+    try:
+        master = psutil.Process(process.pid)
+        members = [master, *master.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for member in members:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += member.memory_info().rss
+    return total
+
+
+class PeakRss:
+    """Samples a server's resident memory every 50 ms while the block runs."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process, self.peak, self.before = process, 0, server_rss(process)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, server_rss(self.process))
+            self._stop.wait(0.05)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, server_rss(self.process))
+
+
+def migrate(database: str) -> None:
+    """The schema by the migrations, as an operator creates it (PostgreSQL: from empty)."""
+    if database.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(database)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()
     subprocess.run(
         [str(BIN / "flask"), "--app", "app", "db", "upgrade"],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, "DATABASE_URL": database, "FLASK_SECRET_KEY": "bench"},
         check=True,
         capture_output=True,
     )
+
+
+def server_database(folder: Path, name: str) -> tuple[str, str]:
+    """The database for a part run against gunicorn, and how to name it in the output."""
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url, "PostgreSQL" if url.startswith("postgresql") else url.split(":")[0]
+    return f"sqlite:///{folder}/{name}.sqlite", "SQLite file"
+
+
+def throughput(database: str) -> None:
+    from bench.mixed_load import REDIS, redis_up
+
+    # Configured as a deployment with two workers must be: limits shared through Redis.
+    env = {"DATABASE_URL": database, "FLASK_SECRET_KEY": "bench", "FLASK_TRUSTED_PROXIES": "1"}
+    limits = "in-process memory"
+    if redis_up():
+        import redis
+
+        redis.Redis.from_url(REDIS).flushdb()
+        env["REDIS_URL"], limits = REDIS, "Redis"
     step_server = gunicorn("app:create_app()", 8711, env)
     try:
         connection = http.client.HTTPConnection("127.0.0.1", 8711)
         connection.request("GET", STEP)
         size = len(connection.getresponse().read())
-        step_rps, step_p95 = load(8711, STEP)
+        step_rps, step_p95, step_refused = load(8711, STEP)
     finally:
         step_server.terminate()
         step_server.wait()
+    # The same page rendered for every request, as for a signed-in reader: the template's cost.
+    uncached_server = gunicorn(
+        "app:create_app()", 8714, {**env, "FLASK_PUBLIC_PAGE_CACHE_SIZE": "0"}
+    )
+    try:
+        uncached_rps, uncached_p95, uncached_refused = load(8714, STEP)
+    finally:
+        uncached_server.terminate()
+        uncached_server.wait()
     bare_server = gunicorn("bench.bare_app:app", 8712, {"BENCH_PAGE_BYTES": str(size)})
     try:
-        bare_rps, bare_p95 = load(8712, "/")
+        bare_rps, bare_p95, bare_refused = load(8712, "/")
     finally:
         bare_server.terminate()
         bare_server.wait()
-    print(f"step page ({size} bytes): {step_rps:.0f} req/s, p95 {step_p95:.1f} ms")
-    print(f"bare page ({size} bytes): {bare_rps:.0f} req/s, p95 {bare_p95:.1f} ms")
+    print(
+        f"step page ({size} bytes, readers not signed in, limits in {limits}): "
+        f"{step_rps:.0f} req/s, p95 {step_p95:.1f} ms, answers other than 200: {step_refused}"
+    )
+    print(
+        f"bare page ({size} bytes): {bare_rps:.0f} req/s, p95 {bare_p95:.1f} ms, "
+        f"answers other than 200: {bare_refused}"
+    )
+    print(
+        f"step page rendered every time (page cache off): {uncached_rps:.0f} req/s, "
+        f"p95 {uncached_p95:.1f} ms, answers other than 200: {uncached_refused}"
+    )
     print(f"throughput ratio step/bare: {step_rps / bare_rps:.2f} (target >= 0.6)")
+    print(f"throughput ratio with the page cache off: {uncached_rps / bare_rps:.2f}")
 
 
 def page_weights(app) -> None:
@@ -307,17 +441,39 @@ def concurrent_saves(database_dir: Path) -> None:
     )
 
 
+PARTS = ("throughput", "weights", "slow3g", "dashboard", "saves", "mixed", "heavy")
+
+
 def main() -> None:
     from app import create_app
 
+    chosen = [p.strip() for p in os.environ.get("BENCH_ONLY", ",".join(PARTS)).split(",")]
+    unknown = set(chosen) - set(PARTS) - {""}
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown part(s) {', '.join(sorted(unknown))}; {PARTS}")
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         database = f"sqlite:///{folder}/bench.sqlite"
-        throughput(database)
-        page_weights(create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench"}))
-        slow_3g(database)
-        dashboard_times(folder)
-        concurrent_saves(folder)
+        if {"throughput", "weights", "slow3g"} & set(chosen):
+            migrate(database)
+        if "throughput" in chosen:
+            throughput(database)
+        if "weights" in chosen:
+            page_weights(create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench"}))
+        if "slow3g" in chosen:
+            slow_3g(database)
+        if "dashboard" in chosen:
+            dashboard_times(folder)
+        if "saves" in chosen:
+            concurrent_saves(folder)
+        if "mixed" in chosen:
+            from bench import mixed_load
+
+            mixed_load.run(folder)
+        if "heavy" in chosen:
+            from bench import heavy
+
+            heavy.run(folder)
 
 
 if __name__ == "__main__":

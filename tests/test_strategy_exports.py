@@ -235,3 +235,17 @@ def test_an_oversized_import_is_refused_before_parsing(app):
         pytest.raises(importing.ImportRefused, match="larger than 1 MB"),
     ):
         importing.parse(b" " * (importing.MAX_IMPORT_BYTES + 1))
+
+
+def test_a_pdf_is_laid_out_once_per_version_of_the_document(app, coordinator):
+    url = f"/cities/{coordinator.city}/strategy/export.pdf"
+    fill(coordinator, {"notes": "First wording"})
+    first = coordinator.get(url)
+    again = coordinator.get(url)
+    assert first.data == again.data
+    assert len(app.extensions["pdf_cache"]) == 1
+    fill(coordinator, {"notes": "Second wording"})
+    changed = coordinator.get(url)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(changed.data)).pages)
+    assert "Second wording" in text and "First wording" not in text
+    assert len(app.extensions["pdf_cache"]) == 2

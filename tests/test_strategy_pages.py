@@ -187,6 +187,36 @@ def test_autosave_answers_in_json_and_retries_are_idempotent(app, city):
         assert len(db.session.execute(select(WorksheetRevision)).all()) == 2
 
 
+def test_a_stale_autosave_is_refused_not_merged_so_the_page_cannot_undo_others_work(app, city):
+    """Merging a stale autosave on the server left the page holding old copies of the other
+    fields; its next autosave, on the new version, silently put them back (found by the
+    mixed-load bench). A stale autosave is answered 409 and the person's Save merges instead."""
+    first = member(app, city, "first@example.org", MunicipalRole.EDITOR)
+    second = member(app, city, "second@example.org", MunicipalRole.EDITOR)
+    url = f"/cities/{city}/strategy/context"
+    mine, theirs = form_of(first, url), form_of(second, url)
+    saved = first.post(
+        url + "/autosave",
+        data={**mine, "notes": "A first"},
+        headers={"X-CSRFToken": mine["csrf_token"]},
+    )
+    assert saved.json["status"] == "saved"
+    stale = second.post(
+        url + "/autosave",
+        data={**theirs, "summary": "B second"},
+        headers={"X-CSRFToken": theirs["csrf_token"]},
+    )
+    assert stale.status_code == 409
+    with app.app_context():
+        assert db.session.execute(select(Worksheet)).scalar_one().data["notes"] == "A first"
+    # The page's Save (the same form, posted) merges the two edits field by field.
+    merged = second.post(url, data={**theirs, "summary": "B second"}, follow_redirects=True)
+    assert merged.status_code == 200
+    with app.app_context():
+        data = db.session.execute(select(Worksheet)).scalar_one().data
+    assert (data["notes"], data["summary"]) == ("A first", "B second")
+
+
 def test_coordinator_changes_status_and_sees_the_audit_trail(app, city):
     coordinator = member(app, city, "coord@example.org", MunicipalRole.COORDINATOR)
     editor = member(app, city, "editor@example.org", MunicipalRole.EDITOR)

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.learn import progress
 from app.learn.forms import notes_form
 from app.learn.notes import saved_notes
+from app.learn.page_cache import render_public
 from app.learn.quizzes import attempts_of
 
 blueprint = Blueprint("learn", __name__)
@@ -45,7 +46,7 @@ def home():
 def glossary():
     terms = catalog().glossary.terms if catalog().glossary else ()
     linked = {term.id: [catalog().module(key) for key in term.modules] for term in terms}
-    return render_template("learn/glossary.html", terms=terms, linked=linked)
+    return render_public("learn/glossary.html", terms=terms, linked=linked)
 
 
 @blueprint.route("/guides/<guide_slug>")
@@ -56,7 +57,7 @@ def guide(guide_slug):
     if current_user.is_authenticated:
         rows = progress.progress_by_module(current_user.id, [m.key for m in guide.modules])
         states = {module.key: rows.get(module.key) for module in guide.modules}
-    return render_template(
+    return render_public(
         "learn/guide.html", guide=guide, states=states, state_of=progress.module_state
     )
 
@@ -91,7 +92,7 @@ def step(guide_slug, module_slug, step_slug):
     else:
         progress.remember_anonymous_view(step)
     previous, following = module.neighbours(step)
-    return render_template(
+    return render_public(
         "learn/step.html",
         guide=guide,
         module=module,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from app.content import catalog, translate
 from app.content.catalog import WorksheetSection
 from app.i18n import select_locale, text_direction
+from app.learn.page_cache import PageCache
 from app.models import Municipality, Strategy
 from app.models.base import utcnow
 from app.strategy import service
@@ -77,9 +79,18 @@ class StaticOnlyFetcher(URLFetcher):
 
 
 def pdf_bytes(municipality: Municipality, strategy: Strategy) -> bytes:
+    """The document as PDF. Laying out a long strategy takes seconds, and a council's members
+    tend to download the same version: a PDF is kept per process for the exact HTML it came
+    from, so any change to the strategy, the language or the date makes a new one."""
     html = render_document(municipality, strategy, for_pdf=True)
-    fetcher = StaticOnlyFetcher(current_app.static_folder)
-    return HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=fetcher).write_pdf()
+    key = ("pdf", hashlib.sha256(html.encode()).hexdigest())
+    rendered: PageCache = current_app.extensions["pdf_cache"]
+    pdf = rendered.get(key)
+    if pdf is None:
+        fetcher = StaticOnlyFetcher(current_app.static_folder)
+        pdf = HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=fetcher).write_pdf()
+        rendered.put(key, pdf)
+    return pdf
 
 
 def docx_bytes(municipality: Municipality, strategy: Strategy) -> bytes:
