@@ -295,6 +295,32 @@ def test_strategy_contents_reach_trainers_only_when_shared(app, trainer):
     assert trainer.get(url).status_code == 404
 
 
+def test_claiming_a_city_on_joining_does_not_offer_the_cohort_to_its_coordinator(app, trainer):
+    city = make_municipality(app, "Kolkata", "IN")
+    cohort_id = make_cohort(app, trainer.user_id)
+    outsider_id = make_user(app, "outsider@example.org")  # belongs to no municipality
+    make_user(
+        app, "coord@example.org", municipality_id=city, municipal_role=MunicipalRole.COORDINATOR
+    )
+    with app.app_context():
+        service.join(db.session.get(Cohort, cohort_id), db.session.get(User, outsider_id), city)
+        db.session.commit()
+        assert service.cohorts_of_municipality(city) == []
+    coordinator = app.test_client()
+    login(coordinator, "coord@example.org")
+    overview = f"/cities/{city}/strategy"
+    refused = coordinator.post(
+        f"{overview}/share",
+        data={
+            "csrf_token": csrf_token(coordinator, overview),
+            "cohort": str(cohort_id),
+            "shared": "y",
+        },
+    )
+    assert refused.status_code == 404
+    assert trainer.get(f"/cohorts/{cohort_id}/cities/{city}/strategy").status_code == 404
+
+
 def test_last_activity_is_shown_and_sorts(app, trainer):
     city = make_municipality(app)
     cohort_id = make_cohort(app, trainer.user_id)

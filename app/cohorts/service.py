@@ -15,6 +15,7 @@ from app.models import (
     CohortModule,
     CohortShare,
     CohortTrainer,
+    Membership,
     SiteRole,
     User,
 )
@@ -76,10 +77,12 @@ def create_cohort(
 def set_modules(cohort: Cohort, module_keys) -> None:
     known = {module.key for module in catalog().modules()}
     wanted = [key for key in dict.fromkeys(module_keys) if key in known]
-    cohort.modules.clear()
-    cohort.modules.extend(
-        CohortModule(module_key=key, position=index) for index, key in enumerate(wanted)
-    )
+    # Keep the rows of modules that stay: the unit of work inserts before it deletes, so a
+    # removed and re-added key would break the (cohort, module) unique constraint.
+    existing = {item.module_key: item for item in cohort.modules}
+    cohort.modules[:] = [existing.get(key) or CohortModule(module_key=key) for key in wanted]
+    for index, item in enumerate(cohort.modules):
+        item.position = index
 
 
 def find_by_code(code: str) -> Cohort | None:
@@ -135,11 +138,20 @@ def cohorts_sharing(municipality_id: int) -> set[int]:
 
 
 def cohorts_of_municipality(municipality_id: int):
-    """Cohorts in which someone from this municipality takes part (sharing candidates)."""
+    """Cohorts in which a member of this municipality takes part (sharing candidates).
+
+    The municipality a participant names on joining is not proof: only people who really
+    belong to it count, so nobody can put a cohort in front of a coordinator by claiming a city.
+    """
     return list(
         db.session.execute(
             select(Cohort)
             .join(CohortMember)
+            .join(
+                Membership,
+                (Membership.user_id == CohortMember.user_id)
+                & (Membership.municipality_id == CohortMember.municipality_id),
+            )
             .where(CohortMember.municipality_id == municipality_id)
             .distinct()
             .order_by(Cohort.name)

@@ -426,6 +426,7 @@ def share(municipality_id):
     workspace.require_coordinator()
     cohort_id = request.form.get("cohort", type=int)
     allowed = {cohort.id for cohort in cohort_service.cohorts_of_municipality(municipality_id)}
+    allowed |= cohort_service.cohorts_sharing(municipality_id)  # stopping is always possible
     if cohort_id not in allowed:
         abort(404)
     shared = request.form.get("shared") == "y"
