@@ -15,6 +15,7 @@ import click
 from alembic.migration import MigrationContext
 from flask.cli import AppGroup
 from sqlalchemy import Date, DateTime, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import TypeDecorator
 
 from app.extensions import db
@@ -97,7 +98,11 @@ def _restore_value(column, value):
 
 def restore(payload: dict) -> int:
     """Load a backup into an empty database at the same schema revision; returns rows."""
-    if payload.get("format") != FORMAT or payload.get("format_version") != FORMAT_VERSION:
+    if (
+        not isinstance(payload, dict)
+        or payload.get("format") != FORMAT
+        or payload.get("format_version") != FORMAT_VERSION
+    ):
         raise BackupRefused("not a backup of this application, or of another format version")
     tables = payload.get("tables")
     if not isinstance(tables, dict):
@@ -112,6 +117,11 @@ def restore(payload: dict) -> int:
     known = {table.name: table for table in db.metadata.sorted_tables}
     if not set(tables) <= set(known):
         raise BackupRefused("the backup names tables this application does not have")
+    if not all(
+        isinstance(rows, list) and all(isinstance(row, dict) for row in rows)
+        for rows in tables.values()
+    ):
+        raise BackupRefused("the backup's tables are not lists of rows")
     for table in known.values():
         if db.session.execute(select(func.count()).select_from(table)).scalar_one():
             raise BackupRefused(f"the database is not empty (table {table.name})")
@@ -168,8 +178,13 @@ def restore_command(source: Path) -> None:
     try:
         payload = json.loads(source.read_text(encoding="utf-8"))
         rows = restore(payload)
-    except (ValueError, BackupRefused) as problem:
+    except (ValueError, RecursionError, BackupRefused) as problem:
         db.session.rollback()
         raise click.ClickException(f"restore refused: {problem}") from None
+    except SQLAlchemyError as problem:
+        # Rows the database will not take (a value of the wrong type): nothing was committed.
+        db.session.rollback()
+        reason = str(problem.orig if hasattr(problem, "orig") else problem).splitlines()[0]
+        raise click.ClickException(f"restore refused: a row does not fit: {reason}") from None
     db.session.commit()
     click.echo(f"restored {rows} rows from {source}")

@@ -237,7 +237,7 @@ def throughput(database: str) -> None:
         f"step page rendered every time (page cache off): {uncached_rps:.0f} req/s, "
         f"p95 {uncached_p95:.1f} ms, answers other than 200: {uncached_refused}"
     )
-    print(f"throughput ratio step/bare: {step_rps / bare_rps:.2f} (target >= 0.6)")
+    print(f"T-LOAD-1: throughput ratio step/bare: {step_rps / bare_rps:.2f} (target >= 0.6)")
     print(f"throughput ratio with the page cache off: {uncached_rps / bare_rps:.2f}")
 
 

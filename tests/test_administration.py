@@ -88,18 +88,30 @@ def test_membership_is_added_changed_and_removed(app):
 
 
 def test_deactivating_an_account_ends_its_sessions(app):
+    """T-SES-4 (administrator): ending all of a person's sessions signs out each of their
+    browsers; deactivating the account does too, and sign-in is refused afterwards."""
     client = admin_client(app)
     person = make_user(app)
-    member = app.test_client()
-    login(member)
+    browsers = [app.test_client() for _ in range(2)]
+    for browser in browsers:
+        login(browser)
+    post(client, f"/admin/people/{person}/end-sessions", token_from="/admin/")
+    after_ending = [browser.get("/account").status_code for browser in browsers]
+    for browser in browsers:
+        login(browser)
     post(
         client,
         f"/admin/people/{person}",
         {"user-site_role": "member", "user-submit": "1"},
         token_from="/admin/",
     )
-    assert member.get("/account").status_code == 302
-    assert login(app.test_client()).status_code == 200  # inactive: refused
+    after_deactivation = [browser.get("/account").status_code for browser in browsers]
+    refused = login(app.test_client()).status_code == 200  # inactive: the form again
+    print(
+        f"\nT-SES-4: administrator ends all sessions: {after_ending} (302 = signed out); "
+        f"deactivates the account: {after_deactivation}; sign-in refused: {refused}"
+    )
+    assert after_ending == after_deactivation == [302, 302] and refused
 
 
 def test_administrator_cannot_demote_themselves(app):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.backup import BackupRefused, make_backup, restore
+from app.backup import BackupRefused, canonical, make_backup, restore
 from app.extensions import db
 from tests.conftest import _reset_schema
 
@@ -16,6 +16,9 @@ def empty_database():
 
 
 def test_backup_then_restore_into_an_empty_database_loses_nothing(app, runner, tmp_path):
+    """T-BAK-1: the demo site (cities, cohorts, quizzes, revisions, audit) backed up, restored
+    into an empty database and backed up again: the same rows, the same canonical sha256.
+    Runs on SQLite and on PostgreSQL; a cross-engine restore is not exercised here."""
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     path = tmp_path / "site.json"
     result = runner.invoke(args=["backup", "create", str(path)])
@@ -29,9 +32,12 @@ def test_backup_then_restore_into_an_empty_database_loses_nothing(app, runner, t
         second = make_backup()
     tables = len(first["tables"])
     rows = sum(len(r) for r in first["tables"].values())
+    differences = sum(
+        first["tables"][name] != second["tables"].get(name) for name in first["tables"]
+    )
     print(
-        f"\nT-BAK-1: {tables} tables, {rows} rows, sha256 equal: "
-        f"{first['sha256'] == second['sha256']}"
+        f"\nT-BAK-1: {tables} tables, {rows} rows, {differences} differences; canonical "
+        f"backups byte-identical (sha256): {first['sha256'] == second['sha256']}"
     )
     assert second["sha256"] == first["sha256"] and second["tables"] == first["tables"]
     assert rows > 100
@@ -90,3 +96,53 @@ def test_restore_refuses_a_database_that_holds_data(app, runner):
         payload = make_backup()
         with pytest.raises(BackupRefused, match="not empty"):
             restore(payload)
+
+
+def test_hostile_restores_are_refused_cleanly_and_change_nothing(app, runner, tmp_path):
+    """T-BAK-3 through `flask backup restore`: a tampered checksum, another format version,
+    an unknown table, tables that are not lists of rows, a value of the wrong type (the last
+    three with a recomputed checksum, as an attacker would), 100,000 levels of nesting, bytes
+    that are not UTF-8 and a JSON list: each refused with a one-line reason, no traceback,
+    and the database stays empty. The backup is one JSON file, not an archive: no member
+    paths or symlinks exist to check; its size is the operator's own file's."""
+    runner.invoke(args=["demo", "load"])
+    with app.app_context():
+        good = make_backup()
+        empty_database()
+
+    def resealed(change):
+        payload = json.loads(json.dumps(good))
+        change(payload["tables"])
+        payload["sha256"] = __import__("hashlib").sha256(canonical(payload["tables"])).hexdigest()
+        return json.dumps(payload)
+
+    cases = {
+        "tampered checksum": json.dumps({**good, "sha256": "0" * 64}),
+        "wrong version": json.dumps({**good, "format_version": 99}),
+        "unknown table": resealed(lambda t: t.update(evil=[{"id": 1}])),
+        "rows not a list": resealed(lambda t: t.update(user="not rows")),
+        "wrong value type": resealed(lambda t: t["user"][0].update(id="not a number")),
+        "deep nesting": "[" * 100_000 + "]" * 100_000,
+        "not UTF-8": b"\xff\xfe\x00garbage",
+        "a JSON list": "[1, 2, 3]",
+    }
+    outcomes = {}
+    for name, content in cases.items():
+        path = tmp_path / "hostile.json"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+        result = runner.invoke(args=["backup", "restore", str(path)])
+        with app.app_context():
+            untouched = sum(len(rows) for rows in make_backup()["tables"].values()) == 0
+        clean = isinstance(result.exception, SystemExit) and "restore refused" in result.output
+        outcomes[name] = result.exit_code != 0 and clean and untouched
+    print(
+        "\nT-BAK-3: "
+        + "; ".join(
+            f"{name}: {'refused' if ok else 'NOT REFUSED'}" for name, ok in outcomes.items()
+        )
+        + "; database untouched each time"
+    )
+    assert all(outcomes.values()), outcomes

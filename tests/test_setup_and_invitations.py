@@ -193,3 +193,65 @@ def test_link_tokens_never_reach_the_access_log(app, caplog):
     assert "abcDEF_123" not in record.getMessage()
     assert "/invite/[redacted]" in record.getMessage()
     assert any(isinstance(f, RedactTokens) for f in logging.getLogger("werkzeug").filters)
+
+
+def test_setup_and_invitation_tokens_work_once_expire_and_never_leak(app, caplog):
+    """T-AUTH-4: the setup link works once, then 404; an invitation works once, then 404; an
+    expired invitation is refused; every link lands on a token-free address (so the token
+    never reaches a Referer header) and no log record or later page holds a token. The access
+    log's redaction of link tokens is test_link_tokens_never_reach_the_access_log."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    results = {}
+    token = setup_token(app)
+    client = app.test_client()
+    landing = client.get(f"/setup/{token}")
+    results["setup link lands on a token-free address"] = landing.headers["Location"] == "/setup"
+    page = client.get("/setup")
+    created = post(client, "/setup", NEW_ACCOUNT, token_from="/setup")
+    results["setup link works once"] = created.status_code == 302
+    again = app.test_client()
+    again.get(f"/setup/{token}")
+    results["setup link refused afterwards (404)"] = again.get("/setup").status_code == 404
+    invitation = invite(app, "second@example.org")
+    expired = invite_token_only(app, "third@example.org")
+    guest = app.test_client()
+    landing_invite = guest.get(f"/invite/{invitation}")
+    results["invitation lands on a token-free address"] = (
+        landing_invite.headers["Location"] == "/invite"
+    )
+    account = dict(NEW_ACCOUNT, email="second@example.org", name="Second Person")
+    results["invitation works once"] = (
+        post(guest, "/invite", account, token_from="/invite").status_code == 302
+    )
+    reuse = app.test_client()
+    reuse.get(f"/invite/{invitation}")
+    results["invitation reuse refused (404)"] = reuse.get("/invite").status_code == 404
+    with time_machine.travel(utcnow() + timedelta(days=15), tick=False):
+        late = app.test_client()
+        late.get(f"/invite/{expired}")
+        results["expired invitation refused (404)"] = late.get("/invite").status_code == 404
+    bodies = [page, created, landing_invite]
+    leaks = [t for t in (token, invitation, expired) if t in caplog.text] + [
+        t for t in (token, invitation) for b in bodies if t in b.get_data(as_text=True)
+    ]
+    results["no token in logs or later pages"] = leaks == []
+    print(
+        "\nT-AUTH-4: "
+        + "; ".join(f"{check}: {'pass' if ok else 'FAIL'}" for check, ok in results.items())
+    )
+    assert all(results.values())
+
+
+def invite_token_only(app, email) -> str:
+    """Another invitation by the administrator that `invite` created."""
+    with app.app_context():
+        admin = (
+            db.session.execute(select(User).where(User.site_role == SiteRole.ADMIN))
+            .scalars()
+            .first()
+        )
+        token = services.create_invitation(created_by=admin, email=email)
+        db.session.commit()
+        return token

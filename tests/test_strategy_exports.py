@@ -10,10 +10,12 @@ import docx
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from app.extensions import db
-from app.models import MunicipalRole, Worksheet
-from tests.helpers import csrf_token, login, make_municipality, make_user, soup
+from app.models import MunicipalRole, Strategy, Worksheet
+from tests.helpers import csrf_token, login, make_municipality, make_user, soup, text_of
 
 ARABIC = "خطة الوقاية المحلية"
 BENGALI = "স্থানীয় প্রতিরোধ পরিকল্পনা"
@@ -59,6 +61,10 @@ class Canary(BaseHTTPRequestHandler):
 
 
 def test_pdf_holds_arabic_and_bengali_text_and_fetches_nothing(coordinator):
+    """T-EXP-3: fields holding <img> pointing at a canary server and at /etc/passwd and a CSS
+    @import of the canary are exported as PDF and DOCX (with Word field-code text added for
+    the DOCX): the canary is never fetched, no local file reaches the PDF, the payload is
+    there as literal text, and the DOCX holds no field element (w:fldSimple, w:instrText)."""
     server = HTTPServer(("127.0.0.1", 0), Canary)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -66,6 +72,7 @@ def test_pdf_holds_arabic_and_bengali_text_and_fetches_nothing(coordinator):
     hostile = (
         f'<img src="{canary}"><img src="file:///etc/passwd"><style>@import url({canary});</style>'
     )
+    fields = '{ HYPERLINK "http://evil.example" } <w:fldSimple w:instr="DDEAUTO calc"/>'
     fill(
         coordinator,
         {
@@ -78,13 +85,26 @@ def test_pdf_holds_arabic_and_bengali_text_and_fetches_nothing(coordinator):
     fill(coordinator, {"notes": hostile[:100], "summary": f"{ARABIC}"})
     fill(coordinator, {"notes": f"{ARABIC} {BENGALI}", "summary": hostile[:50]})
     response = coordinator.get(f"/cities/{coordinator.city}/strategy/export.pdf")
+    fill(coordinator, {"notes": fields, "summary": hostile[:50]})
+    word = coordinator.get(f"/cities/{coordinator.city}/strategy/export.docx")
     server.shutdown()
     server.server_close()
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    compact = text.replace(" ", "").replace("\n", "")
+    literal = '<imgsrc="http://127.0.0.1' in compact
+    document = docx.Document(io.BytesIO(word.data))
+    field_codes = document.element.xpath(".//w:fldSimple | .//w:instrText")
+    paragraphs = "\n".join(p.text for p in document.paragraphs)
+    literal_docx = fields in paragraphs and hostile[:50] in paragraphs
+    print(
+        f"\nT-EXP-3: canary server hits {Canary.hits}; local file bytes in PDF: "
+        f"{'root:x:0:0' in text}; payload text present literally: PDF {literal}, DOCX "
+        f"{literal_docx}; {len(field_codes)} w:fldSimple/w:instrText field codes in DOCX"
+    )
     assert Canary.hits == 0
     assert "root:x:0:0" not in text
-    compact = text.replace(" ", "").replace("\n", "")
+    assert literal and literal_docx and field_codes == []
     assert ARABIC.replace(" ", "") in compact
     # WeasyPrint maps each glyph to one piece of text, so the vowel signs Bengali draws before
     # their consonant are lost when text is copied out (the page itself renders them; see the
@@ -122,19 +142,60 @@ def test_right_to_left_docx_marks_paragraphs_bidi(coordinator):
     assert "<w:bidi/>" in xml
 
 
-def test_downloads_are_attachments_with_encoded_names_and_no_store(coordinator):
-    for kind, mimetype in (
-        ("pdf", "application/pdf"),
-        ("json", "application/json"),
-        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ):
-        response = coordinator.get(f"/cities/{coordinator.city}/strategy/export.{kind}")
-        disposition = response.headers["Content-Disposition"]
-        assert disposition.startswith("attachment")
-        assert "filename*=UTF-8''" in disposition and "%E0%A6" in disposition  # Bengali name
-        assert response.mimetype == mimetype
-        assert response.headers["Cache-Control"] == "no-store"
-        assert response.headers["X-Content-Type-Options"] == "nosniff"
+def test_downloads_are_attachments_with_encoded_names_and_no_store(app, coordinator):
+    """T-EXP-4: every download the site offers (strategy PDF, DOCX, JSON; dashboard CSV and
+    XLSX; reflection notes; personal data) is an attachment with a server-chosen name, encoded
+    per RFC 6266 where it holds a Bengali city or an Arabic cohort name, the right
+    Content-Type, nosniff and no-store; JSON is served as application/json (never HTML)."""
+    from app.cohorts import service as cohorts
+    from app.models import SiteRole, User
+
+    trainer_id = make_user(app, "trainer@example.org", role=SiteRole.TRAINER)
+    with app.app_context():
+        trainer_user = db.session.get(User, trainer_id)
+        cohort = cohorts.create_cohort(trainer_user, name=ARABIC, module_keys=("demo/intro",))
+        db.session.commit()
+        cohort_id = cohort.id
+    trainer = app.test_client()
+    login(trainer, "trainer@example.org")
+    city = coordinator.city
+    downloads = [
+        (coordinator, f"/cities/{city}/strategy/export.pdf", "application/pdf", "%E0%A6"),
+        (coordinator, f"/cities/{city}/strategy/export.json", "application/json", "%E0%A6"),
+        (
+            coordinator,
+            f"/cities/{city}/strategy/export.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "%E0%A6",
+        ),
+        (trainer, f"/cohorts/{cohort_id}/export.csv", "text/csv", "%D8%AE"),
+        (
+            trainer,
+            f"/cohorts/{cohort_id}/export.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "%D8%AE",
+        ),
+        (coordinator, "/notes/download", "text/markdown", None),
+        (coordinator, "/account/data/download", "application/json", None),
+    ]
+    results = {}
+    for client, url, mimetype, encoded in downloads:
+        response = client.get(url)
+        disposition = response.headers.get("Content-Disposition", "")
+        results[f"{url.split('/')[1]} {url.rsplit('/', 1)[-1]}"] = (
+            response.status_code == 200
+            and disposition.startswith("attachment")
+            and "filename" in disposition
+            and (encoded is None or "filename*=UTF-8''" in disposition and encoded in disposition)
+            and response.mimetype == mimetype
+            and response.headers.get("X-Content-Type-Options") == "nosniff"
+            and "no-store" in response.headers.get("Cache-Control", "")
+        )
+    print(
+        "\nT-EXP-4: "
+        + "; ".join(f"{kind}: {'pass' if ok else 'FAIL'}" for kind, ok in results.items())
+    )
+    assert all(results.values()), results
 
 
 def test_preview_escapes_what_people_typed(coordinator):
@@ -249,3 +310,76 @@ def test_a_pdf_is_laid_out_once_per_version_of_the_document(app, coordinator):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(changed.data)).pages)
     assert "Second wording" in text and "First wording" not in text
     assert len(app.extensions["pdf_cache"]) == 2
+
+
+def test_imports_refuse_hostile_files_and_never_reach_another_city(app, coordinator):
+    """T-IN-2 for the JSON import: a body over the request limit (413), a file over 1 MB,
+    100,000 levels of nesting, not JSON, another format, another format version, unknown or
+    path-like section names, a section without content: each refused with its message and
+    nothing written. A file naming another city's id is imported into the city of the address
+    only; a coordinator posting to another city's import gets 404. The restore side (tampered
+    checksum, wrong version, nesting, wrong shapes) is T-BAK-3 in tests/test_backup.py."""
+    other_city = make_municipality(app, "Dhaka", "BD")
+    url = f"/cities/{coordinator.city}/strategy/import"
+
+    def send(raw: bytes, to=url):
+        # Encoded in memory: the test client would spool a large body to a temporary file
+        # that nobody closes when the application refuses it unread.
+        boundary, body = encode_multipart(
+            {
+                "csrf_token": csrf_token(coordinator, url),
+                "backup": FileStorage(io.BytesIO(raw), "x.json", content_type="application/json"),
+            }
+        )
+        return coordinator.post(
+            to, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+        )
+
+    head = b'{"format": "strongcities-strategy", "format_version": 1, '
+    cases = {
+        "body over 2 MB": (b" " * (3 * 1024 * 1024), None),
+        "file over 1 MB": (b" " * (1024 * 1024 + 10), "larger than 1 MB"),
+        "deep nesting": (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+        "not JSON": (b"\xff\xfe not json", "not valid JSON"),
+        "another format": (b'{"format": "something-else"}', "not a strategy export"),
+        "another version": (head.replace(b"1, ", b"99, ") + b'"sections": {}}', "another version"),
+        "path-like section": (head + b'"sections": {"../../etc": {"data": {}}}}', "does not have"),
+        "section without content": (head + b'"sections": {"context": {"data": 5}}}', "damaged"),
+    }
+    results = {}
+    for name, (raw, message) in cases.items():
+        response = send(raw)
+        if message is None:
+            results[name] = response.status_code == 413
+        else:
+            results[name] = response.status_code == 200 and message in text_of(response)
+    with app.app_context():
+        written = db.session.execute(select(Worksheet).where(Worksheet.version > 0)).first()
+    results["nothing written by the refused files"] = written is None
+    foreign = json.dumps(
+        {
+            "format": "strongcities-strategy",
+            "format_version": 1,
+            "municipality_id": other_city,
+            "municipality": {"id": other_city, "name": "Dhaka"},
+            "sections": {"context": {"data": {"notes": "imported"}, "municipality_id": other_city}},
+        }
+    ).encode()
+    results["foreign city id imported into this city only"] = send(foreign).status_code == 302
+    with app.app_context():
+        cities = set(
+            db.session.execute(
+                select(Strategy.municipality_id)
+                .join(Worksheet, Worksheet.strategy_id == Strategy.id)
+                .where(Worksheet.version > 0)
+            ).scalars()
+        )
+    results["foreign city id imported into this city only"] &= cities == {coordinator.city}
+    elsewhere = f"/cities/{other_city}/strategy/import"
+    refused = send(foreign, to=elsewhere)
+    results["another city's import answers 404"] = refused.status_code == 404
+    print(
+        "\nT-IN-2: "
+        + "; ".join(f"{check}: {'pass' if ok else 'FAIL'}" for check, ok in results.items())
+    )
+    assert all(results.values()), results

@@ -41,6 +41,9 @@ def test_merge_keeps_changes_to_different_fields_and_flags_the_same_field():
 
 
 def test_twenty_threads_saving_from_the_same_version_give_one_success(app):
+    """T-CONC-1: 20 threads save one section from version 0 at once (SQLite file database,
+    and PostgreSQL when TEST_DATABASE_URL is set): one success, 19 conflicts, one revision
+    and one audit row added."""
     city = make_municipality(app)
     editors = [make_user(app, f"editor{n}@example.org") for n in range(20)]
     worksheet_id = section(app, city)
@@ -59,8 +62,9 @@ def test_twenty_threads_saving_from_the_same_version_give_one_success(app):
     saved = [r for r in results if isinstance(r, service.Saved)]
     conflicts = [r for r in results if isinstance(r, service.Conflict)]
     print(
-        f"\nT-CONC-1: 20 saves from version 0: {len(saved)} success, {len(conflicts)} conflicts,"
-        f" revisions {count(app, WorksheetRevision)}, audit rows {count(app, AuditEvent)}"
+        f"\nT-CONC-1: 20 saves from version 0: {len(saved)} success, {len(conflicts)} conflicts;"
+        f" revisions added = {count(app, WorksheetRevision)}; audit rows = "
+        f"{count(app, AuditEvent)}"
     )
     assert (len(saved), len(conflicts)) == (1, 19)
     assert count(app, WorksheetRevision) == 1 and count(app, AuditEvent) == 1
@@ -197,20 +201,58 @@ def test_autosave_storm_loses_no_acknowledged_save(app):
 
 
 def test_audit_rows_cannot_be_changed_or_deleted(app):
-    """T-LOG-3."""
+    """T-LOG-3: changing or deleting an audit row through the ORM raises; no code in app/
+    updates or deletes audit rows (the service only adds and reads them); a coordinator of
+    city B gets 404 on city A's audit page, while A's coordinator reads it."""
+    import re
+    from pathlib import Path
+
     import pytest
 
+    from app.models import MunicipalRole
+    from tests.helpers import login
+
     city = make_municipality(app)
-    author = make_user(app)
+    other = make_municipality(app, "Jaffna")
+    author = make_user(
+        app, "coord.a@example.org", municipality_id=city, municipal_role=MunicipalRole.COORDINATOR
+    )
+    make_user(
+        app, "coord.b@example.org", municipality_id=other, municipal_role=MunicipalRole.COORDINATOR
+    )
     worksheet_id = section(app, city)
     save(app, worksheet_id, 0, {"notes": "x"}, author)
+    results = {}
     with app.app_context():
         event = db.session.execute(select(AuditEvent)).scalar_one()
         event.action = "forged"
         with pytest.raises(PermissionError):
             db.session.flush()
+        results["ORM update raises"] = True
         db.session.rollback()
         with pytest.raises(PermissionError):
             db.session.delete(db.session.execute(select(AuditEvent)).scalar_one())
             db.session.flush()
+        results["ORM delete raises"] = True
         db.session.rollback()
+        assert db.session.execute(select(AuditEvent.action)).scalar_one() != "forged"
+    root = Path(__file__).parent.parent / "app"
+    writes = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"(update|delete)\(\s*(AuditEvent|audit_event)", line, re.IGNORECASE)
+        or re.search(r"(AuditEvent|audit_event).*\.(update|delete)\(", line)
+    ]
+    results["no code updates or deletes audit rows"] = writes == []
+    outsider, insider = app.test_client(), app.test_client()
+    login(outsider, "coord.b@example.org")
+    login(insider, "coord.a@example.org")
+    audit = f"/cities/{city}/strategy/audit"
+    results["city B's coordinator gets 404 on A's audit"] = outsider.get(audit).status_code == 404
+    results["A's coordinator reads it"] = insider.get(audit).status_code == 200
+    print(
+        "\nT-LOG-3: "
+        + "; ".join(f"{check}: {'pass' if ok else 'FAIL'}" for check, ok in results.items())
+    )
+    assert all(results.values()), writes

@@ -5,7 +5,7 @@ from datetime import timedelta
 import time_machine
 
 from app.models.base import utcnow
-from tests.helpers import PASSWORD, login, make_user, text_of
+from tests.helpers import PASSWORD, csrf_token, login, make_user, text_of
 
 WRONG = "definitely not the password"
 
@@ -104,3 +104,132 @@ def test_admin_can_unlock_an_account(app, client):
         login(admin, "admin@example.org", PASSWORD)
         post(admin, "/admin/people/1/unlock", token_from="/admin/")
         assert login(client).status_code == 302
+
+
+def test_brute_force_stuffing_and_spraying_reach_the_password_check_rarely(app):
+    """T-AUTH-3. Counted where it matters: calls of the password check in the sign-in
+    service. An account gets 200 wrong passwords over one hour (one every 18 s) from one
+    address; another account the same from one address carrying 20 rotating X-Forwarded-For
+    addresses (ignored: no trusted proxy is configured). Attempts from many real addresses are
+    limited per account as well (test_per_account_rate_limit_counts_attempts_on_one_account).
+    Then the rate limiter is emptied and the correct password is tried during the lock from
+    the same address, another address and a forged X-Forwarded-For. Spraying: 1,000 accounts
+    x 1 attempt from one address (each with its own forged X-Forwarded-For) over 100 s. Those
+    accounts do not exist, which takes the same path as existing ones: the same Argon2 verify,
+    against a dummy hash with the same parameters (checked here, so the test skips computing
+    it), and the same page text (checked here). The limits shared by two gunicorn servers
+    through Redis are tested in tests/test_two_servers.py."""
+    from unittest.mock import patch
+
+    import argon2
+    from sqlalchemy import select
+
+    from app.auth import services
+    from app.auth.passwords import dummy_hash
+    from app.extensions import db, limiter
+    from app.models import LoginThrottle, User
+
+    checked = []
+    real_verify = services.verify_password
+
+    def counting_verify(stored, password):
+        checked.append(utcnow())
+        return False if stored == dummy_hash() else real_verify(stored, password)
+
+    accounts = {kind: f"{kind}@example.org" for kind in ("one", "spoofed")}
+    for email in accounts.values():
+        make_user(app, email)
+    start = utcnow()
+    reached, bypass, samples = {}, 0, {}
+    with (
+        patch.object(services, "verify_password", counting_verify),
+        time_machine.travel(start, tick=False) as clock,
+    ):
+        for hour, (kind, email) in enumerate(accounts.items()):
+            clock.move_to(start + timedelta(hours=2 * hour))
+            client = app.test_client()
+            token = csrf_token(client, "/login")
+            before = len(checked)
+            for number in range(200):
+                clock.shift(timedelta(seconds=18))
+                headers = {}
+                if kind == "spoofed":
+                    headers["X-Forwarded-For"] = f"203.0.113.{number % 20 + 1}"
+                response = client.post(
+                    "/login",
+                    data={"csrf_token": token, "email": email, "password": WRONG},
+                    headers=headers,
+                )
+                assert response.status_code in (200, 429)
+                if number == 0:
+                    samples["known"] = text_of(response)
+            reached[kind] = len(checked) - before
+
+            def locked(email=email):
+                with app.app_context():
+                    record = db.session.get(LoginThrottle, email)
+                    return bool(record and record.locked_until and record.locked_until > utcnow())
+
+            limiter.reset()  # only the account's throttle stands now; lock it if it is not
+            for _ in range(12):
+                if locked():
+                    break
+                clock.shift(timedelta(seconds=70))
+                client.post("/login", data={"csrf_token": token, "email": email, "password": WRONG})
+            assert locked()
+            for headers, environ in (
+                ({}, {}),
+                ({}, {"REMOTE_ADDR": "192.0.2.77"}),
+                ({"X-Forwarded-For": "198.51.100.9"}, {}),
+            ):
+                response = client.post(
+                    "/login",
+                    data={"csrf_token": token, "email": email, "password": PASSWORD},
+                    headers=headers,
+                    environ_base=environ,
+                )
+                bypass += response.status_code == 302
+                assert "paused until" in text_of(response)
+
+        clock.move_to(start + timedelta(hours=8))
+        limiter.reset()
+        sprayer = app.test_client()
+        token = csrf_token(sprayer, "/login")
+        sprayed, first_refusal, spray_checks = [], None, len(checked)
+        for number in range(1000):
+            clock.shift(timedelta(milliseconds=100))
+            response = sprayer.post(
+                "/login",
+                data={
+                    "csrf_token": token,
+                    "email": f"nobody{number}@example.org",
+                    "password": WRONG,
+                },
+                headers={"X-Forwarded-For": f"198.51.100.{number % 250 + 1}"},
+            )
+            if response.status_code == 429 and first_refusal is None:
+                first_refusal = number + 1
+            if number == 0:
+                samples["unknown"] = text_of(response)
+            sprayed.append(utcnow())
+        spray_times = checked[spray_checks:]
+    busiest_minute = max(
+        sum(1 for t in spray_times if moment <= t < moment + timedelta(seconds=60))
+        for moment in spray_times
+    )
+    with app.app_context():
+        stored = db.session.execute(select(User.password_hash)).scalars().first()
+    same_cost = argon2.extract_parameters(stored) == argon2.extract_parameters(dummy_hash())
+    same_text = samples["known"] == samples["unknown"]
+    print(
+        "\nT-AUTH-3: attempts that reached the password check per account per hour: "
+        f"{max(reached.values())} (<= 20; one address {reached['one']}, 20 spoofed "
+        f"X-Forwarded-For {reached['spoofed']}); "
+        f"per-IP 429 after 20/min (spraying 1,000 accounts: first 429 at attempt "
+        f"{first_refusal}, at most {busiest_minute} checks in any minute, {len(spray_times)} "
+        f"in 100 s); correct password during lock refused; lock bypass: {bypass}; unknown vs "
+        f"known account: same text {same_text}, same Argon2 cost {same_cost}"
+    )
+    assert max(reached.values()) <= 20 and bypass == 0
+    assert first_refusal == 21 and busiest_minute <= 20
+    assert same_text and same_cost

@@ -124,6 +124,9 @@ def token_in(html):
 
 
 def test_saves_and_sessions_across_two_servers(app, servers):
+    """T-CONC-3: one session used on both servers; T-CONC-1 through them (20 saves from the
+    same version, alternating servers: one succeeds) and then T-CONC-2's rebasing editors
+    (4 editors x 5 saves, each save on the other server than the last): none lost."""
     city = make_municipality(app)
     make_user(app, municipality_id=city, municipal_role=MunicipalRole.EDITOR)
     first, second = servers
@@ -136,43 +139,80 @@ def test_saves_and_sessions_across_two_servers(app, servers):
     section = f"{{}}/cities/{city}/strategy/context"
     page = person.get(section.format(second))  # the session made on one server works on both
     token = token_in(page)
-    results, lock = [], threading.Lock()
+    lock = threading.Lock()
+
+    def autosave(server, base, save_id, text):
+        return person.post(
+            section.format(server) + "/autosave",
+            {"csrf_token": token, "base_version": base, "save_id": save_id, "notes": text},
+            headers={"X-CSRFToken": token},
+        )
+
+    race, barrier = [], threading.Barrier(20)
+
+    def racer(number):
+        barrier.wait()
+        status, _ = autosave(servers[number % 2], 0, f"race-{number}", f"racer {number}")
+        with lock:
+            race.append((servers[number % 2], status))
+
+    run_threads(racer, 20)
+    race_wins = [server for server, status in race if status == 200]
+    race_conflicts = [server for server, status in race if status == 409]
+    print(
+        f"\nT-CONC-3 (T-CONC-1 through two servers): 20 saves from version 0: "
+        f"{len(race_wins)} success, {len(race_conflicts)} conflicts (first server "
+        f"{race_conflicts.count(first)}, second {race_conflicts.count(second)}), "
+        f"revisions {_revisions(app)}"
+    )
+    assert (len(race_wins), len(race_conflicts), _revisions(app)) == (1, 19, 1)
+
+    results = []
 
     def editor(number):
-        base = 0
+        base = 1
         for round_ in range(5):
             server = servers[(number + round_) % 2]
+            text = f"editor {number} round {round_}"
             while True:
-                status, body = person.post(
-                    section.format(server) + "/autosave",
-                    {
-                        "csrf_token": token,
-                        "base_version": base,
-                        "save_id": f"{number}-{round_}",
-                        "notes": f"editor {number} round {round_}",
-                    },
-                    headers={"X-CSRFToken": token},
-                )
+                status, body = autosave(server, base, f"{number}-{round_}", text)
                 if status == 200:
                     base = int(re.search(r'"version":\s*(\d+)', body).group(1))
                     with lock:
-                        results.append(base)
+                        results.append((base, text, server))
                     break
                 assert status == 409, body
                 base = _current_version(app)
 
-    threads = [threading.Thread(target=editor, args=(n,)) for n in range(4)]
+    run_threads(editor, 4)
+    with app.app_context():
+        stored = {
+            r.version: r.data["notes"]
+            for r in db.session.execute(select(WorksheetRevision)).scalars()
+        }
+    lost = [version for version, text, _ in results if stored.get(version) != text]
+    per_server = [sum(1 for *_, server in results if server == base) for base in servers]
+    print(
+        f"T-CONC-3 (T-CONC-2 through two servers): {len(results)} acknowledged saves "
+        f"({per_server[0]} on the first server, {per_server[1]} on the second), versions "
+        f"{min(v for v, *_ in results)}..{max(v for v, *_ in results)}, "
+        f"revisions {len(stored)}, {len(lost)} lost"
+    )
+    assert sorted(v for v, *_ in results) == list(range(2, 22)) and len(stored) == 21
+    assert lost == []
+
+
+def run_threads(target, count):
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def _revisions(app):
     with app.app_context():
-        revisions = db.session.scalar(select(func.count(WorksheetRevision.id)))
-    print(
-        f"\nT-CONC-3: {len(results)} acknowledged saves through two servers, versions "
-        f"{sorted(results)[:3]}..{max(results)}, revisions {revisions}"
-    )
-    assert sorted(results) == list(range(1, 21)) and revisions == 20
+        return db.session.scalar(select(func.count(WorksheetRevision.id)))
 
 
 def _current_version(app):
@@ -183,6 +223,8 @@ def _current_version(app):
 
 
 def test_rate_limits_are_shared_by_both_servers(app, servers):
+    """T-CONC-3 and the cross-worker part of T-AUTH-3: the per-address sign-in limit is one
+    bucket in Redis, whichever server answers."""
     statuses = []
     for attempt in range(24):
         person = Browser()
@@ -202,3 +244,26 @@ def test_rate_limits_are_shared_by_both_servers(app, servers):
         f"{statuses.index(429) + 1 if 429 in statuses else None}"
     )
     assert statuses[:20] == [200] * 20 and statuses[20] == 429
+
+
+def test_gunicorn_sends_no_version_banner_and_refuses_trace(servers):
+    """T-HDR-3 on the real server: gunicorn's Server header names the product without a
+    version (the application adds none), and TRACE is refused."""
+    import http.client
+
+    host, port = servers[0].removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=20)
+    connection.request("GET", "/login")
+    page = connection.getresponse()
+    page.read()
+    banners = page.headers.get_all("Server") or []
+    connection.request("TRACE", "/")
+    trace = connection.getresponse()
+    trace.read()
+    connection.close()
+    print(
+        f"\nT-HDR-3 (gunicorn): Server headers {banners}; version in banner: "
+        f"{any(re.search(r'[0-9]', b) for b in banners)}; TRACE -> {trace.status}"
+    )
+    assert len(banners) <= 1 and not any(re.search(r"[/0-9]", b) for b in banners)
+    assert trace.status in (400, 405)

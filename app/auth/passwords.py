@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -34,6 +36,18 @@ PRODUCT_WORDS = (
     "editor",
     "viewer",
     "member",
+)
+
+# The site's name and the role names, as every language of the site shows them: their
+# translations are "words from this site" too (the English ones are above).
+TRANSLATED_PRODUCT_MESSAGES = (
+    "Strong Cities learning",
+    "Administrator",
+    "Trainer",
+    "Coordinator",
+    "Editor",
+    "Viewer",
+    "Member",
 )
 
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -65,7 +79,7 @@ def password_problems(password: str, context: tuple[str, ...] = ()) -> list[str]
     lowered = password.casefold()
     if lowered in _blocklist() or lowered.strip() in _context_words(context):
         return [_l("This password is too common. Choose something others would not guess.")]
-    words = list(_context_words(context)) + list(PRODUCT_WORDS)
+    words = list(_context_words(context)) + list(PRODUCT_WORDS) + list(_translated_words())
     if _is_only_known_words(lowered, words):
         return [
             _l(
@@ -89,6 +103,24 @@ def _is_only_known_words(lowered: str, words: list[str]) -> bool:
     for word in sorted(words, key=len, reverse=True):
         rest = rest.replace(word, "")
     return sum(character.isalpha() for character in rest) < 4
+
+
+def _translated_words() -> tuple[str, ...]:
+    if not has_app_context():
+        return ()
+    return _translations_of_product_words(tuple(current_app.config["LANGUAGES"]))
+
+
+@lru_cache(maxsize=4)
+def _translations_of_product_words(locales: tuple[str, ...]) -> tuple[str, ...]:
+    words = set()
+    for locale in locales:
+        with force_locale(locale):
+            for message in TRANSLATED_PRODUCT_MESSAGES:
+                text = normalise(gettext(message)).casefold()
+                words.add(text)
+                words.update(part for part in text.split() if len(part) > 2)
+    return tuple(sorted(words - set(PRODUCT_WORDS)))
 
 
 def _context_words(context: tuple[str, ...]) -> set[str]:

@@ -78,7 +78,16 @@ class DatabaseSessionInterface(SessionInterface):
         if not session:
             db.session.commit()
             if request_had_cookie(name):
-                response.delete_cookie(name, domain=domain, path=path)
+                # The same flags as when set: a browser ignores a __Host- cookie without Secure,
+                # so a bare deletion would leave the ended session's cookie in place.
+                response.delete_cookie(
+                    name,
+                    domain=domain,
+                    path=path,
+                    secure=self.get_cookie_secure(app),
+                    httponly=self.get_cookie_httponly(app),
+                    samesite=self.get_cookie_samesite(app),
+                )
             return
         response.vary.add("Cookie")
         now = utcnow()

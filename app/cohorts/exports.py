@@ -12,6 +12,7 @@ import io
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from app.cohorts.dashboard import Dashboard
 from app.content import translate
@@ -131,13 +132,19 @@ def to_csv(rows: list[list]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def _storable(value):
+    """XLSX cannot hold most control characters: a name typed with one must not break the
+    whole export, so they are dropped."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def to_xlsx(tables: dict[str, list[list]]) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, rows in tables.items():
         sheet = workbook.create_sheet(title=title[:31])
         for row in rows:
-            sheet.append([neutralise(value) for value in row])
+            sheet.append([neutralise(_storable(value)) for value in row])
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str):

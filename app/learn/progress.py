@@ -104,7 +104,9 @@ def remember_anonymous_view(step: Step) -> None:
 def forget_anonymous_reading() -> None:
     @after_this_request
     def _clear(response):
-        response.delete_cookie(ANONYMOUS_COOKIE)
+        response.delete_cookie(
+            ANONYMOUS_COOKIE, httponly=True, samesite="Lax", secure=request.is_secure
+        )
         return response
 
 
