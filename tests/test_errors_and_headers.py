@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
-from app.models import SiteRole
+from app.extensions import db
+from app.models import Membership, SiteRole
 from app.models.base import utcnow
 from tests.helpers import (
     PASSWORD,
@@ -20,6 +22,7 @@ from tests.helpers import (
     soup,
     text_of,
 )
+from tests.test_mass_assignment import build_world, snapshot
 
 
 def test_state_changing_requests_without_a_csrf_token_are_refused(app, client):
@@ -37,6 +40,76 @@ def test_state_changing_requests_without_a_csrf_token_are_refused(app, client):
         assert response.status_code == 400, url
         assert "Nothing was saved" in text_of(response)
     assert refused and all(refused)
+
+
+def _refusal_urls(app, world):
+    """Every state-changing rule of the URL map, its path filled from the world's real rows."""
+    with app.app_context():
+        membership = db.session.execute(
+            select(Membership.id).where(Membership.user_id == world.member)
+        ).scalar_one()
+    values = {
+        "municipality_id": world.city_a,
+        "section_slug": world.sections[0],
+        "version": 1,
+        "user_id": world.member,
+        "membership_id": membership,
+        "cohort_id": world.cohort,
+        "guide_slug": world.guide,
+        "module_slug": world.module,
+        "attempt_id": 1,
+        "code": world.join_code,
+    }
+    urls = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"}):
+            urls.append((method, rule.build(values, append_unknown=False)[1]))
+    return sorted(urls)
+
+
+def test_every_state_changing_request_needs_this_sessions_token(app):
+    """T-CSRF-1: no token, another session's valid token, a garbled token: all refused (400)
+    with the database unchanged. Fingerprint: every table but user_session, whose last-seen
+    time changes on every request. The language switch is CSRF-exempt only for anonymous
+    visitors (it only sets a cookie); signed in, it needs the token like any other form."""
+    world = build_world(app)
+    urls = _refusal_urls(app, world)
+    client, other = app.test_client(), app.test_client()
+    login(client, "admin@example.org")
+    login(other, "coordinator@example.org")
+    mine = csrf_token(client, "/account")
+    foreign = csrf_token(other, "/account")
+    assert mine and foreign and foreign != mine
+    garbled = mine[:-6] + ("A" if mine[-6] != "A" else "B") + mine[-5:]
+    variants = {"none": None, "other session": foreign, "garbled": garbled}
+    payload = {"lang": "ar", "email": "x@example.org", "name": "Changed", "shared": "y"}
+    with app.app_context():
+        before = snapshot()
+    outcomes = []
+    for method, url in urls:
+        for variant, token in variants.items():
+            data = {**payload, **({"csrf_token": token} if token else {})}
+            headers = {"X-CSRFToken": token} if token else {}
+            response = client.open(url, method=method, data=data, headers=headers)
+            outcomes.append((method, url, variant, response.status_code))
+            assert response.status_code == 400, (method, url, variant, response.status_code)
+            assert "Nothing was saved" in text_of(response)
+    with app.app_context():
+        changed = [name for name, rows in snapshot().items() if rows != before[name]]
+    assert client.get("/account").status_code == 200  # still signed in: the refusals were CSRF
+    assert changed == []
+    refused = sum(status == 400 for *_, status in outcomes)
+    print(
+        f"\nT-CSRF-1: {len(urls)} endpoints x {len(variants)} variants = {len(outcomes)} "
+        f"requests; {100 * refused // len(outcomes)} % refused (400), {len(changed)} DB changes "
+        "(user_session excluded); POST /language without a token only sets a cookie when anonymous"
+    )
+    # The documented exemption: anonymous, no token, no session, nothing stored.
+    anonymous = app.test_client()
+    response = anonymous.post("/language", data={"lang": "ar"})
+    assert response.status_code == 302 and "lang" in response.headers.get("Set-Cookie", "")
+    with app.app_context():
+        assert snapshot() == before
 
 
 def test_sign_in_without_a_token_is_refused(app, client):

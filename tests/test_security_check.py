@@ -38,6 +38,22 @@ def test_each_unsafe_setting_fails_its_check(name):
     assert [n for n, ok in findings.items() if not ok] == [name]
 
 
+def test_every_check_has_a_failing_and_a_passing_case():
+    """T-CFG-1: each check of config_findings passes on SAFE and has an UNSAFE case failing it."""
+    names = [f.name for f in config_findings(SAFE)]
+    passing = [f.name for f in config_findings(SAFE) if f.ok]
+    failing = [
+        name
+        for name in UNSAFE
+        if not dict((f.name, f.ok) for f in config_findings({**SAFE, **UNSAFE[name]}))[name]
+    ]
+    assert names and sorted(passing) == sorted(names) == sorted(failing)
+    print(
+        f"\nT-CFG-1: {len(names)} checks; each has a failing and a passing test "
+        f"({len(failing)} failing cases, {len(passing)} passing on the safe configuration)"
+    )
+
+
 def test_the_command_lists_administrators_and_exits_non_zero_when_unsafe(app, runner):
     from app.models import SiteRole
     from tests.helpers import make_user

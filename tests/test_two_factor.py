@@ -11,6 +11,11 @@ from app.models import RecoveryCode, SiteRole, User
 from tests.helpers import PASSWORD, csrf_token, login, make_user, post, soup, text_of
 
 
+def passed(check: str) -> None:
+    """The T-AUTH-6 pass/fail list: one line per check that got to its end."""
+    print(f"\nT-AUTH-6: pass - {check}")
+
+
 @pytest.fixture
 def strict_app(app_factory):
     return app_factory(REQUIRE_STAFF_TWO_FACTOR=True)
@@ -37,6 +42,7 @@ def test_staff_without_a_second_factor_are_sent_to_set_it_up(strict_app):
         login(client, email)
         response = client.get(url)
         assert response.headers["Location"] == "/account/two-factor", email
+    passed("staff without a second factor are sent to set it up")
 
 
 def test_enrolled_admin_signs_in_with_a_code_that_works_once(strict_app):
@@ -58,6 +64,7 @@ def test_enrolled_admin_signs_in_with_a_code_that_works_once(strict_app):
     login(replay, "admin@example.org")
     again = post(replay, "/login/two-factor", {"code": code}, token_from="/login/two-factor")
     assert again.status_code == 200 and "used already" in text_of(again)
+    passed("enrolled admin signs in with a code that works once")
 
 
 def test_recovery_codes_are_hashed_and_single_use(strict_app):
@@ -75,6 +82,7 @@ def test_recovery_codes_are_hashed_and_single_use(strict_app):
             other, "/login/two-factor", {"code": codes[0]}, token_from="/login/two-factor"
         )
         assert response.status_code == expected
+    passed("recovery codes are hashed and single use")
 
 
 def test_guessing_codes_is_rate_limited_and_locks_the_second_step(strict_app):
@@ -105,6 +113,7 @@ def test_guessing_codes_is_rate_limited_and_locks_the_second_step(strict_app):
         assert statuses == [200] * 6 + [429]  # and ten tries a minute from one address
     with time_machine.travel(now + timedelta(minutes=2), tick=False):
         assert attempt(pyotp.TOTP(secret).now()).status_code == 302
+    passed("guessing codes is rate limited and locks the second step")
 
 
 def test_staff_cannot_turn_it_off_members_can(strict_app):
@@ -122,6 +131,7 @@ def test_staff_cannot_turn_it_off_members_can(strict_app):
     login(admin, "admin@example.org")
     enrol(admin)
     assert "cannot be turned off" in text_of(admin.get("/account/two-factor"))
+    passed("staff cannot turn it off members can")
 
 
 def test_enrolling_needs_the_password_again(strict_app):
@@ -139,3 +149,4 @@ def test_enrolling_needs_the_password_again(strict_app):
         },
     )
     assert "not your current password" in text_of(response)
+    passed("enrolling needs the password again")
