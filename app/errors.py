@@ -75,10 +75,13 @@ KEEP_TEXT_ON_EXPIRY = {"strategy.section"}
 
 def handle_csrf_error(error: CSRFError):
     security_event("csrf", "refused", method=request.method)
+    # Not only a session found expired now: the page's autosave may have met the expiry first
+    # (the session is then gone), or the sessions were ended elsewhere. These forms need an
+    # account, so a same-origin post without one is always someone whose session ended.
     if (
         request.method == "POST"
         and request.endpoint in KEEP_TEXT_ON_EXPIRY
-        and getattr(session, "expired", False)
+        and (getattr(session, "expired", False) or not current_user.is_authenticated)
         and _same_origin()
     ):
         return keep_text_for_after_sign_in()

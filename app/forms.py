@@ -19,8 +19,21 @@ def required() -> DataRequired:
     return DataRequired(message=_l("Please fill this in."))
 
 
+class TextLength(Length):
+    """Length, after dropping NUL characters from text: nobody types them, and PostgreSQL text
+    cannot hold them (a crafted request would otherwise end in a 500). Passwords are left
+    alone: they are only ever hashed."""
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and field.type != "PasswordField":
+            field.data = field.data.replace("\x00", "")
+            if field.flags.required and not field.data.strip():
+                raise ValidationError(_l("Please fill this in."))
+        super().__call__(form, field)
+
+
 def at_most(characters: int) -> Length:
-    return Length(max=characters, message=_l("Use at most %(max)d characters."))
+    return TextLength(max=characters, message=_l("Use at most %(max)d characters."))
 
 
 def email_address() -> Email:
