@@ -24,15 +24,26 @@ the autosave answers 409 because its base version is stale; the notes are too lo
 the join form gets an invalid city so nobody joins; sharing re-sends A's current share with
 X; restoring version 1 adds a revision that copies it); then the destructive POSTs, each
 tried by the principals who must be refused before those allowed, and acting only on people
-who are not principals: closing cohorts X and Z, removing a person from X, removing a
-membership, ending a person's sessions really happen; erasing a person and deleting one's
-own account are sent without their confirmation box, so the form comes back and nothing is
-deleted. Signing out comes last of all.
+who are not principals: closing cohorts X and Z, removing a person from X (put back for the
+next principal allowed), removing a membership, ending a person's sessions really happen;
+erasing a person and deleting one's own account are sent without their confirmation box, so
+the form comes back and nothing is deleted. Signing out comes last of all.
+
+The same run yields three more figures. T-AC-2: every request that puts one of city B's
+objects into the URL, sent by a principal of city A (viewer, editor, coordinator, trainers of
+X and X2), must be refused with 404, or with the 403 of a role rule that answers before any
+object is looked up, and answer exactly as for an id that exists nowhere; and B's rows are
+compared before and after every request of the eight principals outside B. T-AC-3: the
+responses and export files scanned for B's canaries are counted. T-CSRF-2: the database is
+read before and after every GET (and the same URLs with HEAD) and must not change, apart from
+the tables written on reading by design (WRITTEN_ON_GET) and the audit row of an export.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
 import secrets
 import time
@@ -44,7 +55,21 @@ from urllib.parse import urlsplit
 
 import pyotp
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import (
+    Integer,
+    String,
+    Text,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy import table as sql_table
+from werkzeug.http import parse_options_header
 
 from app.content import catalog
 from app.extensions import db, limiter
@@ -185,8 +210,8 @@ POLICY: dict[str, dict[str, frozenset[str] | dict[str, frozenset[str]]]] = {
     "cohorts.edit": {"GET": ab(X_TRAINERS, ONLY_ADMIN), "POST": ab(X_TRAINERS, ONLY_ADMIN)},
     "cohorts.close": {"POST": ab(X_TRAINERS, ONLY_ADMIN)},
     "cohorts.export": {"GET": ab(X_TRAINERS, ONLY_ADMIN)},
-    # Removing someone who is not in the cohort is a harmless no-op for its trainers.
-    "cohorts.remove_member": {"POST": {**ab(X_TRAINERS, ONLY_ADMIN), "X+outsider": X_TRAINERS}},
+    # Removing someone who is not in the cohort (a person of B) is not found, as is viewing them.
+    "cohorts.remove_member": {"POST": {**ab(X_TRAINERS, ONLY_ADMIN), "X+outsider": NOBODY}},
     "cohorts.participant": {"GET": {**ab(X_TRAINERS, ONLY_ADMIN), "X+outsider": NOBODY}},
     "cohorts.shared_strategy": {
         "GET": {"A": X_TRAINERS, "B": NOBODY, "X2+A": NOBODY, "X+B": NOBODY}
@@ -242,6 +267,21 @@ CORRECT_ANSWERS = {"q1": ["true"], "q2": ["b"], "q3": ["a", "b"]}
 ERROR_PAGE_TITLE = "Something in that request was not right"
 CSRF_FAILURE = "This form had expired or was sent from elsewhere"
 SIGN_IN_PATHS = {"/login", "/login/two-factor"}
+
+# T-AC-2: the variants that put an object of city B into the URL, and which arguments hold
+# B's objects (cohort X with B's city or with a person of B; an attempt or readiness profile
+# of B's coordinator); the principals of city A (its members and the trainers of X and X2).
+B_OBJECTS = {
+    "B": OBJECT_ARGUMENTS,
+    "X+B": {"municipality_id"},
+    "X+outsider": {"user_id"},
+    "other": OWNED_ARGUMENTS,
+}
+CITY_A = (VIEW_A, EDIT_A, COORD_A, TR_X, TR_X2)
+B_ACTORS = {EDIT_B, ADMIN}  # the only principals who may change city B's rows
+MISSING_ID = 987654321
+# T-CSRF-2: every GET URL is also sent with HEAD (the same view) by one principal of each kind.
+HEAD_PRINCIPALS = (ANON, EDIT_A, TR_X, ADMIN)
 
 
 # ------------------------------------------------------------------------ two cities fixture
@@ -488,6 +528,8 @@ def build_two_cities(app) -> SimpleNamespace:
                 "X+outsider": {"cohort_id": cohort_x.id, "user_id": b_coordinator},
             },
             cohort_ids={"X": cohort_x.id, "Z": cohort_z.id, "Y": cohort_y.id},
+            city_b=city_b,
+            people_of_b={ids[EDIT_B], b_coordinator, b_trainer},
         )
 
 
@@ -502,7 +544,8 @@ class Case:
     rule: object
     listed: tuple  # values of any(...) converters, e.g. (("kind", "pdf"),)
 
-    def url(self, world, principal: str) -> str:
+    def url(self, world, principal: str, absent=frozenset()) -> str:
+        """The case's URL; the arguments named in `absent` get an id that exists nowhere."""
         values = {
             "guide_slug": "demo",
             "module_slug": "intro",
@@ -522,6 +565,7 @@ class Case:
             values["assessment_id"] = world.assessments[owner]
         else:
             values.update(world.variants.get(self.variant, {}))
+        values.update((name, MISSING_ID) for name in absent)
         missing = set(self.rule.arguments) - set(values)
         assert not missing, f"{self.endpoint}: no fixture value for {missing}"
         return self.rule.build(values, append_unknown=False)[1] + QUERIES.get(self.endpoint, "")
@@ -632,6 +676,125 @@ def readable_text(response) -> str:
     return "\n".join(parts)
 
 
+# ------------------------------------------------------------------- database fingerprints
+# T-CSRF-2: the database is read before and after every GET and HEAD. These tables are
+# written by a safe request by design, and are left out of its comparison:
+WRITTEN_ON_GET = {
+    "user_session": "a visit opens a session row or renews its last_seen",
+    "step_progress": "a signed-in reader opening a step records it",
+    "module_progress": "... and the module's progress",
+    "quiz_attempt": "opening a quiz page starts an attempt (or shows the open one)",
+}
+
+
+# One route adds one row by design: a strategy export is recorded in the city's audit trail
+# (who exported which format). Any other audit row written on a GET is a fault.
+AUDITED_ON_GET = "strategy.download"
+
+
+def only_the_export_recorded(before: dict, after: dict, actor_id: int | None) -> bool:
+    old, new = set(before["audit_event"]), set(after["audit_event"])
+    added = [as_dict("audit_event", row) for row in new - old]
+    return (
+        old <= new
+        and len(added) == 1
+        and added[0]["action"] == "exported"
+        and added[0]["actor_id"] == actor_id
+    )
+
+
+TABLES = db.metadata.sorted_tables
+SNAPSHOT_STATEMENTS: dict[str, object] = {}  # per dialect
+# Columns read as themselves (to tell whose a row is); each whole row is read as JSON text.
+OWNER_COLUMNS = ("id", "municipality_id", "user_id", "cohort_id", "worksheet_id", "strategy_id")
+
+
+def snapshot_statement(dialect: str):
+    """One statement that reads every row of every table, ordered by table and key."""
+    as_array = func.json_build_array if dialect == "postgresql" else func.json_array
+    parts = []
+    for number, table in enumerate(TABLES):
+        names = {c.name for c in table.columns}
+        (key,) = table.primary_key.columns
+        parts.append(
+            select(
+                literal(number).label("tn"),
+                cast(column(key.name), String).label("k"),
+                *(
+                    (column(n) if n in names else cast(null(), Integer)).label(n)
+                    for n in OWNER_COLUMNS
+                ),
+                cast(as_array(*(column(c.name) for c in table.columns)), Text).label("row"),
+            ).select_from(sql_table(table.name))
+        )
+    return union_all(*parts).order_by(literal_column("tn"), literal_column("k"))
+
+
+def snapshot(engine) -> dict[str, list]:
+    statement = SNAPSHOT_STATEMENTS.get(engine.dialect.name)
+    if statement is None:
+        statement = SNAPSHOT_STATEMENTS[engine.dialect.name] = snapshot_statement(
+            engine.dialect.name
+        )
+    tables = TABLES
+    rows: dict[str, list] = {table.name: [] for table in tables}
+    with engine.connect() as connection:
+        for row in connection.execute(statement):
+            rows[tables[row.tn].name].append(row)
+    return rows
+
+
+def as_dict(table_name: str, row) -> dict:
+    names = [c.name for c in db.metadata.tables[table_name].columns]
+    return dict(zip(names, json.loads(row.row), strict=True))
+
+
+def rows_of_b(rows: dict[str, list[tuple]], world) -> dict[str, list[tuple]]:
+    """The rows that belong to city B: its record, people, workspace, audit trail, cohort Z,
+    and everything its people own (sessions, progress, attempts, notes, readiness)."""
+    city, people, cohort = world.city_b, world.people_of_b, world.cohort_ids["Z"]
+    strategies = {r.id for r in rows["strategy"] if r.municipality_id == city}
+    sheets = {r.id for r in rows["worksheet"] if r.strategy_id in strategies}
+    own_ids = {"municipality": {city}, "user": people, "cohort": {cohort}, "worksheet": sheets}
+    owners = {  # column -> ids of B's objects
+        "municipality_id": {city},
+        "user_id": people,
+        "cohort_id": {cohort},
+        "worksheet_id": sheets,
+    }
+    selected = {}
+    for table in TABLES:
+        checks = [(c.name, owners[c.name]) for c in table.columns if c.name in owners]
+        if table.name in own_ids:
+            checks.append(("id", own_ids[table.name]))
+        selected[table.name] = [
+            row
+            for row in rows[table.name]
+            if any(getattr(row, name) in ids for name, ids in checks)
+        ]
+    return selected
+
+
+def changed_tables(before: dict, after: dict, ignore=()) -> list[str]:
+    return sorted(name for name in before if name not in ignore and before[name] != after[name])
+
+
+def put_back_members(app, rows: list[tuple]) -> None:
+    """Re-adds the cohort members removed since `rows` were read (ids and dates as before)."""
+    with app.app_context():
+        present = set(db.session.execute(select(CohortMember.id)).scalars())
+        for row in rows:
+            if row.id not in present:
+                member = CohortMember(
+                    id=row.id,
+                    cohort_id=row.cohort_id,
+                    user_id=row.user_id,
+                    municipality_id=row.municipality_id,
+                )
+                db.session.add(member)
+        db.session.commit()
+
+
 # --------------------------------------------------------------------------------- signing in
 
 
@@ -655,9 +818,13 @@ def sign_in(app, world, principal):
 
 
 def test_route_principal_matrix(app):
+    """T-AC-1, and from the same run T-AC-2 (city B's objects in city A's hands), T-AC-3 (the
+    canary scan, counted) and T-CSRF-2 (the database before and after every GET and HEAD)."""
     started = time.perf_counter()
     world = build_two_cities(app)
     sessions = {principal: sign_in(app, world, principal) for principal in PRINCIPALS}
+    with app.app_context():
+        engine = db.engine
     built = time.perf_counter()
 
     cases, rule_count, method_count = enumerate_cases(app)
@@ -670,28 +837,73 @@ def test_route_principal_matrix(app):
     canaries_shown_to_readers: set[str] = set()
     pairs = 0
     verdicts: dict[str, int] = {}
+    # T-AC-2, T-AC-3, T-CSRF-2
+    cross_tenant: list[tuple[Case, str, int]] = []  # city A principals on B's objects
+    scanned, export_files = 0, {}
+    safe_requests, safe_changes, head_mismatches = 0, [], []
+    b_checked, b_changes, audited_exports = 0, [], 0
+    get_status: dict[tuple, int] = {}
+    b_rows_at_start = rows_of_b(snapshot(engine), world)
+    known = None  # the database after the last checked request, if nothing ran since
+    members_at_start = snapshot(engine)["cohort_member"]
+
+    def checked_request(client, method, url, data, principal, endpoint, where) -> object:
+        """Sends the request; compares the database before and after it when it is a safe
+        request (every table but WRITTEN_ON_GET) or comes from outside city B (B's rows)."""
+        nonlocal known, safe_requests, b_checked, audited_exports
+        safe = method in ("GET", "HEAD")
+        outside_b = principal not in B_ACTORS
+        if not (safe or outside_b):
+            known = None
+            return client.open(url, method=method, data=data)
+        before = known if known is not None else snapshot(engine)
+        response = client.open(url, method=method, data=data)
+        after = known = snapshot(engine)
+        if safe:
+            safe_requests += 1
+            changed = changed_tables(before, after, ignore=WRITTEN_ON_GET)
+            if changed == ["audit_event"] and endpoint == AUDITED_ON_GET:
+                audited_exports += 1
+                if only_the_export_recorded(before, after, world.ids.get(principal)):
+                    changed = []
+            if changed:
+                safe_changes.append(f"{where}: {changed}")
+        if outside_b:
+            b_checked += 1
+            changed = changed_tables(rows_of_b(before, world), rows_of_b(after, world))
+            if changed:
+                b_changes.append(f"{where}: {changed}")
+        return response
 
     def call(case: Case, principal: str) -> None:
-        nonlocal pairs
+        nonlocal pairs, scanned
         client, token = sessions[principal]
         url = case.url(world, principal)
-        if case.method == "GET":
-            response = client.get(url)
-        else:
-            response = client.post(url, data={"csrf_token": token, **case.form(world)})
+        data = None if case.method == "GET" else {"csrf_token": token, **case.form(world)}
+        where = f"{principal} {case.method} {url} ({case.endpoint}/{case.variant})"
+        response = checked_request(client, case.method, url, data, principal, case.endpoint, where)
         pairs += 1
         verdict = judge(response)
         verdicts[verdict] = verdicts.get(verdict, 0) + 1
         allowed = principal in policy.get(case.key, NOBODY)
-        where = f"{principal} {case.method} {url} ({case.endpoint}/{case.variant}) -> "
-        where += f"{response.status_code} {response.headers.get('Location', '')}".rstrip()
+        where += f" -> {response.status_code} {response.headers.get('Location', '')}".rstrip()
         if verdict.startswith("fault"):
             faults.append(f"{where}: {verdict}")
         elif verdict == "content" and not allowed:
             unexpected.append(where)
         elif verdict == "refused" and allowed:
             refused.append(where)
+        if principal in CITY_A and case.variant in B_OBJECTS:
+            cross_tenant.append((case, principal, response.status_code))
         text = readable_text(response)
+        if principal not in CANARY_READERS:
+            scanned += 1
+            disposition, options = parse_options_header(
+                response.headers.get("Content-Disposition", "")
+            )
+            if disposition == "attachment":
+                kind = options.get("filename", "?").rsplit(".", 1)[-1]
+                export_files[kind] = export_files.get(kind, 0) + 1
         for field, value in world.canaries.items():
             if value not in text:
                 continue
@@ -701,14 +913,41 @@ def test_route_principal_matrix(app):
                 tolerated.append(f"{where}: canary {field}")
             else:
                 leaks.append(f"{where}: canary {field}")
+        if case.method == "GET":
+            get_status[case.key, case.listed, principal] = response.status_code
 
-    # Phases 0 and 1 (GETs, then harmless POSTs): one principal after the other.
-    for phase in (0, 1):
+    def head(case: Case, principal: str) -> None:
+        """T-CSRF-2: the GET's URL again with HEAD: the same status, no changes either."""
+        client, _token = sessions[principal]
+        url = case.url(world, principal)
+        where = f"{principal} HEAD {url} ({case.endpoint}/{case.variant})"
+        response = checked_request(client, "HEAD", url, None, principal, case.endpoint, where)
+        answered = get_status[case.key, case.listed, principal]
+        if response.status_code != answered:
+            head_mismatches.append(f"{where}: {response.status_code}, GET answered {answered}")
+
+    # Phases 0 and 1 (GETs, then HEADs, then harmless POSTs): one principal after the other.
+    for phase in (0, 0.5, 1):
         for principal in PRINCIPALS:
             limiter.reset()
             for case in cases:
-                if case.phase == phase:
+                if phase == 0.5 and case.phase == 0 and principal in HEAD_PRINCIPALS:
+                    head(case, principal)
+                elif case.phase == phase:
                     call(case, principal)
+    # T-AC-2: the same requests with ids that exist nowhere must be answered alike (a 403 or a
+    # 404 that depended on the object would tell whether it exists). Sent before phase 2,
+    # while everyone is still signed in; nothing exists to be changed.
+    oracle = []
+    for case, principal, status in cross_tenant:
+        client, token = sessions[principal]
+        url = case.url(world, principal, absent=B_OBJECTS[case.variant] & set(case.rule.arguments))
+        data = None if case.method == "GET" else {"csrf_token": token, **case.form(world)}
+        limiter.reset()
+        missing_status = client.open(url, method=case.method, data=data).status_code
+        if missing_status != status:
+            oracle.append(f"{principal} {case.method} {url}: {missing_status}, B's id {status}")
+    known = None
     # Phases 2 and 3 (destructive POSTs, then signing out): per case, refusals first.
     for phase in (2, 3):
         for case in (c for c in cases if c.phase == phase):
@@ -716,6 +955,9 @@ def test_route_principal_matrix(app):
             allowed = policy.get(case.key, NOBODY)
             for principal in sorted(PRINCIPALS, key=lambda p: p in allowed):
                 call(case, principal)
+                if case.endpoint == "cohorts.remove_member":  # the next one finds them again
+                    put_back_members(app, members_at_start)
+                    known = None
 
     elapsed = time.perf_counter() - started
     unseen = sorted(set(world.canaries) - canaries_shown_to_readers)
@@ -732,6 +974,66 @@ def test_route_principal_matrix(app):
         f"{len(canaries_shown_to_readers)}/{len(world.canaries)} canaries shown to B's readers "
         f"(never shown: {unseen}); fixture+sign-in {built - started:.1f} s, "
         f"total {elapsed:.1f} s"
+    )
+
+    # T-AC-2 figures: the object routes tried with B's ids by the five principals of city A.
+    object_routes = {(case.key, case.listed) for case, _principal, _status in cross_tenant}
+    statuses: dict[int, int] = {}
+    for _case, _principal, status in cross_tenant:
+        statuses[status] = statuses.get(status, 0) + 1
+    refusals_403 = sorted(
+        {f"{case.endpoint} ({case.method})" for case, _p, s in cross_tenant if s == 403}
+    )
+    not_refused = [
+        f"{principal} {case.method} {case.url(world, principal)}: {status}"
+        for case, principal, status in cross_tenant
+        if status not in (403, 404)
+    ]
+    with app.app_context():  # a 403 must come from the route's role rule, before any lookup
+        by_role = [
+            (case, principal)
+            for case, principal, status in cross_tenant
+            if status == 403
+            and not app.view_functions[case.endpoint].access_check(
+                db.session.get(User, world.ids[principal])
+            )
+        ]
+    b_digest = [
+        hashlib.sha256(repr(rows).encode()).hexdigest()[:12]
+        for rows in (b_rows_at_start, rows_of_b(snapshot(engine), world))
+    ]
+    print(
+        f"T-AC-2: {len(object_routes)} object routes (rule x method x variant holding city B's "
+        f"municipality, cohort, person, membership, attempt or profile id) x {len(CITY_A)} "
+        f"city-A principals = {len(cross_tenant)} requests: {statuses.get(404, 0)} 404, "
+        f"{statuses.get(403, 0)} 403, {len(not_refused)} other; "
+        f"B's rows unchanged (row hash) across {b_checked - len(b_changes)}/{b_checked} "
+        f"requests of the {len(PRINCIPALS) - len(B_ACTORS)} principals outside B"
+    )
+    print(
+        f"T-AC-2 detail: the 403s are the role rule of {len(refusals_403)} admin- or "
+        f"trainer-only routes, answered before any object is looked up "
+        f"({len(by_role)}/{statuses.get(403, 0)}), the same for an id that exists nowhere: "
+        f"{len(oracle)} answers differ from a non-existent id's; routes: {refusals_403}; "
+        f"hash of B's rows at start {b_digest[0]}, at the end {b_digest[1]} (B's editor and "
+        "the administrator act on B in the matrix)"
+    )
+    print(
+        f"T-AC-3: {scanned} responses + {sum(export_files.values())} export files "
+        f"({', '.join(f'{n} {kind}' for kind, n in sorted(export_files.items()))}) scanned "
+        f"for {len(world.canaries)} city-B canaries, by the "
+        f"{len(PRINCIPALS) - len(CANARY_READERS)} principals other than B's editor and the "
+        f"administrator; "
+        f"{len(leaks)} canary hits"
+    )
+    print(
+        f"T-CSRF-2: {safe_requests} safe requests (every GET of the matrix, and the same URL "
+        f"with HEAD by {len(HEAD_PRINCIPALS)} principals); {len(safe_changes)} DB changes "
+        f"(row counts and content of {len(TABLES) - len(WRITTEN_ON_GET)} tables compared "
+        f"before/after each); "
+        f"excluded, written on GET by design: {', '.join(sorted(WRITTEN_ON_GET))}; and "
+        f"the one 'exported' audit row of each of {audited_exports} strategy downloads; "
+        f"{len(head_mismatches)} HEAD answers differing from GET"
     )
     assert pairs == len(cases) * len(PRINCIPALS)
     assert undeclared == [], f"routes without a declared policy: {undeclared}"
@@ -751,3 +1053,27 @@ def test_route_principal_matrix(app):
         "cohort_name",
         "invitation_email",
     } <= canaries_shown_to_readers
+    # T-AC-2
+    assert not_refused == [], "city B's objects not refused:\n" + "\n".join(not_refused)
+    assert len(by_role) == statuses.get(403, 0), "403 for B's object past the role rule"
+    assert oracle == [], "answers that tell whether an object exists:\n" + "\n".join(oracle)
+    assert b_changes == [], "city B's rows changed:\n" + "\n".join(b_changes)
+    assert all(  # the hash covers B's records, workspace, trail, cohort and people
+        b_rows_at_start[name]
+        for name in ("municipality", "user", "membership", "worksheet_revision", "audit_event")
+        + ("cohort", "cohort_member", "reflection_note", "user_session", "invitation")
+    )
+    assert {key[0] for key, _listed in object_routes} >= {
+        "strategy.section",
+        "strategy.autosave",
+        "strategy.restore",
+        "strategy.download",
+        "cohorts.show",
+        "cohorts.shared_strategy",
+        "learn.quiz_result",
+    }
+    # T-AC-3: exports of every kind were among the scanned responses
+    assert {"pdf", "csv", "json"} <= export_files.keys()
+    # T-CSRF-2
+    assert safe_changes == [], "a GET or HEAD changed the database:\n" + "\n".join(safe_changes)
+    assert head_mismatches == [], "\n".join(head_mismatches)

@@ -97,6 +97,7 @@ def close(cohort_id):
 @access.trainers_only
 def remove_member(cohort_id, user_id):
     cohort = _cohort_for_trainer(cohort_id)
+    service.membership(cohort.id, user_id) or abort(404)  # not a member: nothing to remove
     service.remove_member(cohort, user_id)
     db.session.commit()
     flash(_("The participant was removed from the cohort."), "success")
