@@ -22,7 +22,7 @@ from app.cohorts import service as cohorts
 from app.content import catalog
 from app.extensions import db
 from app.models import CohortMember, MunicipalRole, SiteRole, User
-from tests.helpers import login, make_municipality, make_user, soup
+from tests.helpers import PASSWORD, login, make_municipality, make_user, soup
 
 IGNORED_TABLES = {"user_session"}  # touched by every signed-in request (last seen)
 
@@ -156,7 +156,7 @@ def cases(world) -> list[Case]:
             "member",
             "/account/email",
             "/account/email",
-            {"email": "asha.new@example.org", "password": "correct horse battery staple"},
+            {"email": "asha.new@example.org", "password": PASSWORD},
             {"user.email"},
         ),
         Case(
@@ -165,7 +165,7 @@ def cases(world) -> list[Case]:
             "/account/password",
             "/account/password",
             {
-                "current": "correct horse battery staple",
+                "current": PASSWORD,
                 "password": "a much longer passphrase for asha",
                 "confirm": "a much longer passphrase for asha",
             },
