@@ -9,12 +9,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import docx
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from app.extensions import db
-from app.models import MunicipalRole, Strategy, Worksheet
+from app.models import AuditEvent, MunicipalRole, Strategy, Worksheet
 from tests.helpers import csrf_token, login, make_municipality, make_user, soup, text_of
 
 ARABIC = "خطة الوقاية المحلية"
@@ -383,3 +383,23 @@ def test_imports_refuse_hostile_files_and_never_reach_another_city(app, coordina
         + "; ".join(f"{check}: {'pass' if ok else 'FAIL'}" for check, ok in results.items())
     )
     assert all(results.values()), results
+
+
+def test_a_page_on_another_site_cannot_make_a_browser_open_a_download(app, coordinator):
+    """Opening a download writes an audit row: a cross-site link must not write one in a
+    signed-in coordinator's name (browsers say Sec-Fetch-Site: cross-site)."""
+    url = f"/cities/{coordinator.city}/strategy/export.json"
+    with app.app_context():
+        before = db.session.execute(select(func.count(AuditEvent.id))).scalar_one()
+    refused = coordinator.get(url, headers={"Sec-Fetch-Site": "cross-site"})
+    assert refused.status_code == 403
+    with app.app_context():
+        assert db.session.execute(select(func.count(AuditEvent.id))).scalar_one() == before
+    for origin in ("same-origin", "none"):  # a link on our page; a bookmark or typed address
+        assert coordinator.get(url, headers={"Sec-Fetch-Site": origin}).status_code == 200
+    assert (
+        coordinator.get(
+            "/account/data/download", headers={"Sec-Fetch-Site": "cross-site"}
+        ).status_code
+        == 403
+    )

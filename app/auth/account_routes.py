@@ -15,7 +15,7 @@ from app.auth import personal_data, services
 from app.auth.forms import ChangeEmailForm, DeleteAccountForm
 from app.auth.passwords import verify_password
 from app.auth.routes import blueprint, password_rechecks
-from app.downloads import attachment
+from app.downloads import attachment, refuse_cross_site
 from app.extensions import db, limiter
 from app.models import SiteRole, User
 from app.security_log import security_event
@@ -59,6 +59,7 @@ def my_data():
 @access.signed_in
 @limiter.limit("10 per minute", key_func=lambda: f"export:{current_user.id}")
 def download_my_data():
+    refuse_cross_site()
     security_event("personal_data_export", "ok")
     content = json.dumps(
         personal_data.export_personal_data(current_user), ensure_ascii=False, indent=2

@@ -15,7 +15,7 @@ from app.cohorts import dashboard as figures
 from app.cohorts import exports, service
 from app.cohorts.forms import CohortForm, JoinCodeForm, JoinForm, JoinWithAccountForm
 from app.content import catalog
-from app.downloads import attachment
+from app.downloads import attachment, refuse_cross_site
 from app.extensions import db
 from app.forms import options
 from app.learn import quizzes
@@ -160,6 +160,7 @@ def show(cohort_id):
 @blueprint.route("/cohorts/<int:cohort_id>/export.<any(csv, xlsx):kind>")
 @access.trainers_only
 def export(cohort_id, kind):
+    refuse_cross_site()
     cohort = _cohort_for_trainer(cohort_id)
     board = figures.build(cohort)
     security_event("cohort_export", "ok", cohort=cohort.id, format=kind)

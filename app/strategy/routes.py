@@ -24,7 +24,7 @@ from app import access
 from app.auth.sessions import PENDING_FORM
 from app.cohorts import service as cohort_service
 from app.content import catalog
-from app.downloads import attachment
+from app.downloads import attachment, refuse_cross_site
 from app.extensions import db, limiter
 from app.models import Municipality, MunicipalRole, StrategyStatus
 from app.models.base import utcnow
@@ -381,6 +381,7 @@ def preview(municipality_id):
 @access.signed_in
 @limiter.limit("10 per minute", key_func=lambda: f"export:{current_user.id}")
 def download(municipality_id, kind):
+    refuse_cross_site()
     workspace = Workspace(municipality_id)
     municipality, strategy = workspace.municipality, workspace.strategy
     service.record(municipality.id, current_user.id, "exported", None, {"format": kind})
