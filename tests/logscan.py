@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 
 from flask import g, request
 
@@ -49,6 +50,14 @@ def attach() -> None:
     root = logging.getLogger()
     if collector not in root.handlers:
         root.addHandler(collector)
+    # Alembic's set-up also adds a console handler; with pytest's -s it would print every
+    # INFO record of the tests that follow. pytest's own handlers are subclasses, kept.
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler and handler.stream in (
+            sys.stderr,
+            sys.__stderr__,
+        ):
+            root.removeHandler(handler)
     for name in INFO_LOGGERS:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() > logging.INFO:
