@@ -8,14 +8,16 @@ import re
 TOKEN_PATH = re.compile(r"/(setup|invite|reset)/[A-Za-z0-9_\-]+")
 
 
+def redact(text: str) -> str:
+    """The text with the token of any setup, invitation or reset link replaced."""
+    return TOKEN_PATH.sub(r"/\1/[redacted]", text)
+
+
 class RedactTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
-            record.args = tuple(
-                TOKEN_PATH.sub(r"/\1/[redacted]", arg) if isinstance(arg, str) else arg
-                for arg in record.args
-            )
-        record.msg = TOKEN_PATH.sub(r"/\1/[redacted]", str(record.msg))
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        record.msg = redact(str(record.msg))
         return True
 
 

@@ -9,7 +9,7 @@ import logging
 from flask import has_request_context, request
 from flask_login import current_user
 
-from app.logfilter import TOKEN_PATH
+from app.logfilter import redact
 from app.models.base import utcnow
 
 logger = logging.getLogger("app.security")
@@ -32,7 +32,7 @@ def security_event(
         "actor": actor_id,
         "municipality": municipality_id,
         # A refused link (/invite/<token>, rate-limited) must not put its token in the log.
-        "path": TOKEN_PATH.sub(r"/\1/[redacted]", request.path) if has_request_context() else None,
+        "path": redact(request.path) if has_request_context() else None,
         **detail,
     }
     logger.info(json.dumps(record, ensure_ascii=True, sort_keys=True, default=str))

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from pypdf import PdfReader
 
-from bench.mixed_load import REDIS, redis_up
+from bench.mixed_load import use_shared_limits
 from bench.run import STEP, PeakRss, gunicorn, migrate, percentile, server_database, server_problems
 
 PORT = 8715
@@ -289,11 +289,7 @@ def run(folder: Path) -> None:
     database, kind = server_database(folder, "heavy")
     plan = prepare(database)
     env = {"DATABASE_URL": database, "FLASK_SECRET_KEY": "bench", "FLASK_TRUSTED_PROXIES": "1"}
-    if redis_up():
-        import redis
-
-        redis.Redis.from_url(REDIS).flushdb()
-        env["REDIS_URL"] = REDIS
+    use_shared_limits(env)
     print(
         f"T-LOAD-3 set-up: {kind}; gunicorn 2 sync workers; rate limits unchanged, one "
         f"address per simulated person; load average {os.getloadavg()[0]:.1f} on "

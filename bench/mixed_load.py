@@ -48,6 +48,18 @@ def redis_up() -> bool:
         return False
 
 
+def use_shared_limits(env: dict) -> bool:
+    """Point the servers' rate limits at an emptied Redis database, as a deployment with
+    several workers must; False (limits stay per worker) where no Redis runs."""
+    if not redis_up():
+        return False
+    import redis
+
+    redis.Redis.from_url(REDIS).flushdb()
+    env["REDIS_URL"] = REDIS
+    return True
+
+
 def prepare(database: str, records: Path) -> dict:
     """Accounts, memberships and a cohort, written straight into the bench database."""
     import pyotp
@@ -330,11 +342,7 @@ def run(folder: Path) -> None:
         "FLASK_SECRET_KEY": "bench",
         "FLASK_TRUSTED_PROXIES": "1",
     }
-    if redis_up():
-        import redis
-
-        redis.Redis.from_url(REDIS).flushdb()
-        env["REDIS_URL"] = REDIS
+    if use_shared_limits(env):
         limits = f"Redis {REDIS}"
     else:
         limits = "in-process memory (no Redis on 127.0.0.1:6379: each worker counts alone)"

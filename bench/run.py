@@ -191,16 +191,11 @@ def server_database(folder: Path, name: str) -> tuple[str, str]:
 
 
 def throughput(database: str) -> None:
-    from bench.mixed_load import REDIS, redis_up
+    from bench.mixed_load import use_shared_limits
 
     # Configured as a deployment with two workers must be: limits shared through Redis.
     env = {"DATABASE_URL": database, "FLASK_SECRET_KEY": "bench", "FLASK_TRUSTED_PROXIES": "1"}
-    limits = "in-process memory"
-    if redis_up():
-        import redis
-
-        redis.Redis.from_url(REDIS).flushdb()
-        env["REDIS_URL"], limits = REDIS, "Redis"
+    limits = "Redis" if use_shared_limits(env) else "in-process memory"
     step_server = gunicorn("app:create_app()", 8711, env)
     try:
         connection = http.client.HTTPConnection("127.0.0.1", 8711)
